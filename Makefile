@@ -1,0 +1,46 @@
+# The book in two commands, each of which sets everything up first on a fresh machine:
+#   make book   build the HTML book into _build/html (from the stored, verified outputs)
+#   make test   run the unit tests and every notebook under strict nbval
+# and, for authors:
+#   make execute [NB=chapters/01_tensors.ipynb]   re-execute notebooks in place, saving outputs
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.dnnbook-installed
+NB ?= $(sort $(wildcard chapters/*.ipynb))
+DEBIAN_FASHION_MNIST := /usr/share/datasets/fashion-mnist
+
+.PHONY: setup data book test execute clean
+
+setup: $(STAMP) data
+
+# The virtual environment, rebuilt whenever the pins or the package metadata change.
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --no-deps -e .
+	touch $@
+
+# Fashion-MNIST: Debian's package when we are root on a Debian-like machine, else torchvision's
+# download; `python -m dnnbook` verifies it and says exactly what to do when neither works.
+data: $(STAMP)
+	@if [ ! -d $(DEBIAN_FASHION_MNIST) ] && ! $(BIN)/python -m dnnbook --offline >/dev/null 2>&1 \
+	    && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's dataset-fashion-mnist"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
+	fi
+	$(BIN)/python -m dnnbook
+
+book: setup
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+
+test: setup
+	$(BIN)/python -m pytest tests chapters --nbval
+
+execute: setup
+	$(BIN)/python tools/execute.py $(NB)
+
+clean:
+	rm -rf _build .pytest_cache
