@@ -3,6 +3,7 @@
 #   make test   run the unit tests and every notebook under strict nbval
 # and, for authors:
 #   make execute [NB=chapters/01_tensors.ipynb]   re-execute notebooks in place, saving outputs
+#   make lab                                      open the chapters in JupyterLab
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.dnnbook-installed
 NB ?= $(sort $(wildcard chapters/*.ipynb))
 DEBIAN_FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: setup data book test execute clean
+.PHONY: setup data book test execute lab clean
 
 setup: $(STAMP) data
 
@@ -41,6 +42,9 @@ test: setup
 
 execute: setup
 	$(BIN)/python tools/execute.py $(NB)
+
+lab: setup
+	$(BIN)/jupyter lab chapters
 
 clean:
 	rm -rf _build .pytest_cache

@@ -27,15 +27,15 @@ def use_book_style() -> None:
     plt.rcParams.update(BOOK_STYLE)
 
 
-def _as_image(image: torch.Tensor) -> torch.Tensor:
-    """(H, W), (1, H, W) or (3, H, W) -> something imshow takes: (H, W) or (H, W, 3)."""
+def _as_image(image: torch.Tensor):
+    """(H, W), (1, H, W) or (3, H, W) -> an array imshow takes: (H, W) or (H, W, 3)."""
     image = image.detach().cpu()
     if image.ndim == 3 and image.shape[0] in (1, 3):
         image = image[0] if image.shape[0] == 1 else image.permute(1, 2, 0)
-    if image.ndim not in (2, 3):
+    elif image.ndim != 2:
         raise ValueError(f"cannot show an image of shape {tuple(image.shape)}; "
                          "expected (H, W), (1, H, W) or (3, H, W)")
-    return image
+    return image.numpy()
 
 
 def show_images(images: torch.Tensor | Sequence[torch.Tensor], labels: Sequence[int] | torch.Tensor | None = None,

@@ -27,6 +27,7 @@ def execute(path: Path) -> float:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,  # so the HTML book can show widgets as they were left
+        record_timing=False,  # no timestamps in cell metadata: re-executing gives clean diffs
     )
     start = time.perf_counter()
     client.execute()
