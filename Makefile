@@ -12,7 +12,7 @@ STAMP := $(VENV)/.dnnbook-installed
 NB ?= $(sort $(wildcard chapters/*.ipynb))
 DEBIAN_FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: setup data book test execute lab clean
+.PHONY: setup system data book test execute lab clean
 
 setup: $(STAMP) data
 
@@ -23,14 +23,25 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $@
 
-# Fashion-MNIST: Debian's package when we are root on a Debian-like machine, else torchvision's
-# download; `python -m dnnbook` verifies it and says exactly what to do when neither works.
-data: $(STAMP)
-	@if [ ! -d $(DEBIAN_FASHION_MNIST) ] && ! $(BIN)/python -m dnnbook --offline >/dev/null 2>&1 \
-	    && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Debian's dataset-fashion-mnist"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
+# System packages, from Debian when we are root on a Debian-like machine: Fashion-MNIST (unless
+# it is already cached) and Chromium for the browser test of the HTML book. Elsewhere this says what
+# to install; without the Debian package the data comes from torchvision's download instead.
+system: $(STAMP)
+	@missing=""; \
+	if [ ! -d $(DEBIAN_FASHION_MNIST) ] && ! $(BIN)/python -m dnnbook --offline >/dev/null 2>&1; then \
+	  missing="dataset-fashion-mnist"; fi; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "Missing system packages:$$missing. On Debian or Ubuntu: sudo apt-get install$$missing"; \
 	fi
+
+# Fashion-MNIST, verified (and downloaded through torchvision if no copy is on this machine);
+# `python -m dnnbook` says exactly what to do when that fails.
+data: system
 	$(BIN)/python -m dnnbook
 
 book: setup

@@ -1,20 +1,25 @@
 """dnnbook: the plumbing the chapters of *Deep Neural Networks with PyTorch* share.
 
 What a chapter teaches is written in the chapter; this package holds only what several chapters
-need: choosing a device, seeding, loading data, the training loop and plotting.
+need: choosing a device, seeding, loading data, the training loop, checkpoints and plotting.
 """
 
+from dnnbook.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from dnnbook.data import FASHION_MNIST_CLASSES, DataError, FashionMNIST, data_dir, load_fashion_mnist
 from dnnbook.device import available_devices, get_device
 from dnnbook.loader import TensorLoader
-from dnnbook.plot import plot_history, show_images, use_book_style
+from dnnbook.metrics import confusion_matrix, predict
+from dnnbook.plot import plot_confusion_matrix, plot_history, show_images, use_book_style
 from dnnbook.seed import seed_everything
+from dnnbook.text import CharCorpus, bits_per_char, load_text_corpus, random_windows, sequential_windows
 from dnnbook.train import History, evaluate, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "FASHION_MNIST_CLASSES", "DataError", "FashionMNIST", "History", "TensorLoader",
-    "available_devices", "data_dir", "evaluate", "fit", "get_device", "load_fashion_mnist",
-    "plot_history", "seed_everything", "show_images", "use_book_style",
+    "FASHION_MNIST_CLASSES", "CharCorpus", "CheckpointError", "DataError", "FashionMNIST", "History",
+    "TensorLoader", "available_devices", "bits_per_char", "confusion_matrix", "data_dir", "evaluate",
+    "fit", "get_device", "load_checkpoint", "load_fashion_mnist", "load_text_corpus", "plot_confusion_matrix",
+    "plot_history", "predict", "random_windows", "save_checkpoint", "seed_everything",
+    "sequential_windows", "show_images", "use_book_style",
 ]

@@ -86,3 +86,35 @@ def plot_history(history, *, title: str | None = None) -> plt.Figure:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str], *,
+                          normalize: bool = True) -> plt.Figure:
+    """A confusion matrix as a heat map: rows are true classes, columns predicted ones.
+
+    With ``normalize`` each row is divided by its total, so the diagonal is per-class recall.
+    """
+    matrix = torch.as_tensor(matrix, dtype=torch.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] != len(classes):
+        raise ValueError(f"expected a ({len(classes)}, {len(classes)}) matrix for {len(classes)} "
+                         f"classes, got shape {tuple(matrix.shape)}")
+    if normalize:
+        matrix = matrix / matrix.sum(dim=1, keepdim=True).clamp(min=1)
+    n = len(classes)
+    fig, ax = plt.subplots(figsize=(0.45 * n + 2, 0.45 * n + 1.5))
+    image = ax.imshow(matrix.numpy(), cmap="Blues")
+    ax.grid(False)
+    ax.set_xticks(range(n), classes, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(n), classes, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(n):
+        for j in range(n):
+            value = matrix[i, j].item()
+            text = f"{value:.2f}".lstrip("0") if normalize else f"{value:.0f}"
+            if value > 0:
+                ax.text(j, i, text, ha="center", va="center", fontsize=6,
+                        color="white" if value > matrix.max().item() / 2 else "black")
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    return fig

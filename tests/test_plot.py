@@ -58,3 +58,14 @@ def test_plot_history_panels():
     assert len(fig.axes[0].get_lines()) == 2
     regression = dnnbook.History(train_loss=[1.0, 0.5])
     assert len(dnnbook.plot_history(regression).axes) == 1
+
+
+def test_plot_confusion_matrix():
+    matrix = torch.tensor([[8, 2], [1, 9]])
+    fig = dnnbook.plot_confusion_matrix(matrix, ["a", "b"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert ax.get_images()[0].get_array()[0, 0] == pytest.approx(0.8)  # rows normalised
+    assert dnnbook.plot_confusion_matrix(matrix, ["a", "b"], normalize=False).axes[0].get_images()[0].get_array()[1, 1] == 9
+    with pytest.raises(ValueError, match=r"expected a \(3, 3\) matrix"):
+        dnnbook.plot_confusion_matrix(matrix, ["a", "b", "c"])

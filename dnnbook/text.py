@@ -1,0 +1,105 @@
+"""A character-level text corpus that every Python ships: the help texts of ``pydoc_data``.
+
+``pydoc_data.topics.topics`` maps the topics of Python's interactive ``help()`` to their text:
+about 465,000 characters of real English technical prose, present offline on every machine
+(Colab too). The split is deterministic: the first 90 % of each topic's text is for training and
+the last 10 % for validation, so both halves cover every topic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True, repr=False)
+class CharCorpus:
+    """A text encoded as integer character ids: ``train`` and ``val`` are (N,) int64 tensors."""
+
+    train: torch.Tensor
+    val: torch.Tensor
+    vocab: tuple[str, ...]  # vocab[i] is the character with id i, in sorted order
+
+    def __repr__(self) -> str:
+        return (f"CharCorpus(train={len(self.train):,} chars, val={len(self.val):,} chars, "
+                f"vocab={len(self.vocab)})")
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    def encode(self, text: str) -> torch.Tensor:
+        """String -> (len(text),) int64 ids. Characters outside the vocabulary are an error."""
+        index = {ch: i for i, ch in enumerate(self.vocab)}
+        unknown = sorted(set(text) - index.keys())
+        if unknown:
+            raise ValueError(f"characters not in the corpus vocabulary: {unknown!r}")
+        return torch.tensor([index[ch] for ch in text], dtype=torch.long)
+
+    def decode(self, ids: torch.Tensor | list[int]) -> str:
+        """Ids (any shape that flattens to one sequence) -> string."""
+        values = ids.flatten().tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        bad = [i for i in values if not 0 <= i < len(self.vocab)]
+        if bad:
+            raise ValueError(f"ids outside [0, {len(self.vocab)}): {bad[:5]}")
+        return "".join(self.vocab[i] for i in values)
+
+
+def load_text_corpus(val_fraction: float = 0.1) -> CharCorpus:
+    """The ``pydoc_data`` help texts as a character corpus, split into train and validation."""
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    from pydoc_data.topics import topics
+
+    train_parts, val_parts = [], []
+    for key in sorted(topics):  # sorted: the same order on every machine
+        text = topics[key]
+        cut = round(len(text) * (1 - val_fraction))
+        train_parts.append(text[:cut])
+        val_parts.append(text[cut:])
+    train_text, val_text = "\n".join(train_parts), "\n".join(val_parts)
+    vocab = tuple(sorted(set(train_text) | set(val_text)))
+    index = {ch: i for i, ch in enumerate(vocab)}
+
+    def encode(text: str) -> torch.Tensor:
+        return torch.tensor([index[ch] for ch in text], dtype=torch.long)
+
+    return CharCorpus(train=encode(train_text), val=encode(val_text), vocab=vocab)
+
+
+def random_windows(data: torch.Tensor, *, block_size: int, batch_size: int,
+                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """One training batch of random windows: inputs (B, T) and next-character targets (B, T)."""
+    if data.ndim != 1:
+        raise ValueError(f"data must be a 1-D tensor of ids, got shape {tuple(data.shape)}")
+    if not 0 < block_size < len(data):
+        raise ValueError(f"block_size must be in [1, {len(data) - 1}] for {len(data)} ids, got {block_size}")
+    starts = torch.randint(0, len(data) - block_size, (batch_size,), generator=generator)
+    offsets = torch.arange(block_size)
+    x = data[starts[:, None] + offsets]  # (B, T)
+    y = data[starts[:, None] + offsets + 1]  # (B, T): each position's next character
+    return x, y
+
+
+def sequential_windows(data: torch.Tensor, *, block_size: int,
+                       batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Non-overlapping windows covering ``data`` once, for evaluation: batches of (B, T) pairs.
+
+    Every character but the first is predicted exactly once (the tail that does not fill a whole
+    window is dropped, at most ``block_size`` characters).
+    """
+    n = (len(data) - 1) // block_size
+    if n == 0:
+        raise ValueError(f"{len(data)} ids are too few for one window of {block_size}")
+    x = data[: n * block_size].view(n, block_size)  # (n, T)
+    y = data[1: n * block_size + 1].view(n, block_size)  # (n, T)
+    for start in range(0, n, batch_size):
+        yield x[start:start + batch_size], y[start:start + batch_size]
+
+
+def bits_per_char(loss_nats: float) -> float:
+    """Cross-entropy in nats per character -> bits per character (divide by ln 2)."""
+    return loss_nats / math.log(2)
