@@ -7,6 +7,7 @@ with no network. Screenshots of each chapter page land in _build/screenshots/ fo
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -40,6 +41,27 @@ def test_every_chapter_page_is_built_with_its_colab_link(html):
         page = (html / "chapters" / f"{notebook.stem}.html").read_text()
         colab = REPOSITORY.replace("https://github.com/", "https://colab.research.google.com/github/")
         assert f"{colab}/blob/main/chapters/{notebook.name}" in page
+
+
+def test_front_page_tables_come_from_the_notebooks(html):
+    sys.path.insert(0, str(ROOT / "_ext"))
+    try:
+        from results_table import FIGURE, _records, _stdout
+    finally:
+        sys.path.pop(0)
+    intro = (html / "intro.html").read_text()
+    for notebook in CHAPTERS:
+        stored = json.loads(notebook.read_text())
+        assert stored["metadata"]["dnnbook"]["executed_on"] in intro  # chapter map
+        for figures in _records(_stdout(stored)):
+            if "test accuracy" in figures:
+                assert f"test accuracy {float(figures['test accuracy']):.1%}" in intro
+            elif "validation bits per character" in figures:
+                assert f"{figures['validation bits per character']} bits per character" in intro
+    assert _records("test accuracy: 0.9\ntrain seconds: 3.0\nvalidation bits per character: 1.8\n"
+                    "train seconds: 90.0\n") == [{"test accuracy": "0.9", "train seconds": "3.0"},
+                                               {"validation bits per character": "1.8", "train seconds": "90.0"}]
+    assert FIGURE.findall("test accuracy: 0.8876 (best)") == []  # only lines of exactly that form
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ the notebook's own folder, exactly as nbval will run it.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,29 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+import torch
+
+import dnnbook
+
 CELL_TIMEOUT_S = 1800
+
+
+def coalesce_streams(notebook: nbformat.NotebookNode) -> None:
+    """Merge consecutive stdout (or stderr) chunks of a cell into one output.
+
+    How the kernel chunks a cell's printing depends on timing; merged, the stored notebook is the
+    same from run to run and diffs show only real changes (nbval merges them the same way).
+    """
+    for cell in notebook.cells:
+        merged = []
+        for output in cell.get("outputs", []):
+            if (merged and output.output_type == "stream" and merged[-1].output_type == "stream"
+                    and merged[-1].name == output.name):
+                merged[-1].text += output.text
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
 
 
 def execute(path: Path) -> float:
@@ -32,6 +55,15 @@ def execute(path: Path) -> float:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    coalesce_streams(notebook)
+    # Read by the book's chapter map (_ext/results_table.py): how long, and on what.
+    device = dnnbook.get_device()
+    where = f"{os.cpu_count()} CPU cores"
+    if device.type == "cuda":
+        where = f"{torch.cuda.get_device_name(device)}, {where}"
+    elif device.type != "cpu":
+        where = f"{device.type}, {where}"
+    notebook.metadata["dnnbook"] = {"execution_seconds": round(seconds, 1), "executed_on": where}
     nbformat.write(notebook, path)
     return seconds
 
