@@ -1,0 +1,90 @@
+"""Each exercise checker accepts a right answer and turns typical wrong ones into a hint."""
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import dnnbook
+from dnnbook.exercises import exercises
+
+CHAPTERS = sorted((Path(__file__).parents[1] / "chapters").glob("*.ipynb"))
+
+
+def right_broadcast(a, b):
+    return tuple(torch.broadcast_shapes(a, b)) if _broadcastable(a, b) else _raise()
+
+
+def _broadcastable(a, b):
+    try:
+        torch.broadcast_shapes(a, b)
+        return True
+    except RuntimeError:
+        return False
+
+
+def _raise():
+    raise ValueError("not broadcastable")
+
+
+def stable_softmax(z):
+    e = (z - z.max(dim=1, keepdim=True).values).exp()
+    return e / e.sum(dim=1, keepdim=True)
+
+
+def ce_grad(logits, labels):
+    return (torch.softmax(logits, 1) - F.one_hot(labels, logits.shape[1])) / len(labels)
+
+
+RIGHT = {
+    "01.broadcast_shape": right_broadcast,
+    "01.softmax": stable_softmax,
+    "02.cross_entropy_grad": ce_grad,
+}
+
+WRONG = [  # (exercise, answer, what the feedback must say)
+    ("01.broadcast_shape", lambda a, b: tuple(max(x, y) for x, y in zip(a, b)), "align the shapes from the right"),
+    ("01.broadcast_shape", lambda a, b: tuple(torch.broadcast_shapes(a, b)), "raised RuntimeError"),
+    ("01.broadcast_shape", lambda a, b: (1,), "you returned (1,), expected (3, 4)"),
+    ("01.broadcast_shape", lambda a, b: right_broadcast(a, b) if _broadcastable(a, b) else (2, 3),
+     "do not broadcast, but you returned"),
+    ("01.softmax", lambda z: z.exp() / z.exp().sum(dim=1, keepdim=True), "subtract each row's maximum"),
+    ("01.softmax", lambda z: (e := (z - z.max()).exp()) / e.sum(), "normalise each row"),
+    ("02.cross_entropy_grad", lambda s, t: ce_grad(s, t) * len(t), "the 1/N of the mean"),
+    ("02.cross_entropy_grad", lambda s, t: torch.softmax(s, 1) / len(t), "one-hot labels"),
+    ("02.cross_entropy_grad", 42, "a function"),
+]
+
+
+def test_every_checker_has_a_right_answer_here():
+    assert sorted(RIGHT) == exercises()
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_right_answers_pass(name):
+    feedback = dnnbook.check(name, RIGHT[name])
+    assert feedback and feedback.correct, feedback
+    assert repr(feedback).startswith(f"Correct ({name}): ")
+
+
+@pytest.mark.parametrize("name, answer, hint", WRONG, ids=[f"{w[0]}-{i}" for i, w in enumerate(WRONG)])
+def test_wrong_answers_get_a_hint(name, answer, hint):
+    feedback = dnnbook.check(name, answer)
+    assert not feedback
+    assert hint in feedback.message, feedback
+    assert repr(feedback).startswith(f"Not yet ({name}): ")
+
+
+def test_unknown_exercise():
+    with pytest.raises(KeyError, match="no exercise named 'nope'; the checked ones are: 01.broadcast_shape"):
+        dnnbook.check("nope", None)
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=[path.stem for path in CHAPTERS])
+def test_each_chapter_checks_at_least_one_exercise_with_its_own_checker(notebook):
+    number = notebook.stem.split("_")[0]
+    used = set(re.findall(r'dnnbook\.check\(\\"(\d\d\.\w+)\\"', notebook.read_text()))
+    assert used, f"{notebook.name} uses no dnnbook.check"
+    assert all(name.startswith(number + ".") for name in used) and used <= set(exercises())
