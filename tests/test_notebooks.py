@@ -94,3 +94,8 @@ def test_summary_and_exercises_with_hidden_checked_solutions(notebook):
 def test_notebooks_stay_lean(notebook):
     path, _ = notebook
     assert path.stat().st_size < 2_000_000
+
+
+def test_at_least_five_chapters_have_an_interactive_explorer():
+    with_explorer = [path.stem for path in CHAPTERS if "widgets.interact" in path.read_text()]
+    assert len(with_explorer) >= min(5, len(CHAPTERS)), with_explorer
