@@ -4,6 +4,7 @@
 # and, for authors:
 #   make execute [NB=chapters/01_tensors.ipynb]   re-execute notebooks in place, saving outputs
 #   make lab                                      open the chapters in JupyterLab
+#   make test-gpu                                 `make test` with every notebook on CUDA
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.dnnbook-installed
 NB ?= $(sort $(wildcard chapters/*.ipynb))
 DEBIAN_FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: setup system data book test execute lab clean
+.PHONY: setup system data book test test-gpu execute lab clean
 
 setup: $(STAMP) data
 
@@ -50,6 +51,12 @@ book: setup
 
 test: setup
 	$(BIN)/python -m pytest tests chapters --nbval
+
+# The same suite with the GPU selected: chapters pick their device through dnnbook.get_device(),
+# which fails clearly if CUDA is not there; tests/nbval_sanitize.cfg makes the CPU-stored outputs
+# compare equal to CUDA runs.
+test-gpu: setup
+	DNNBOOK_DEVICE=cuda $(BIN)/python -m pytest tests chapters --nbval
 
 execute: setup
 	$(BIN)/python tools/execute.py $(NB)

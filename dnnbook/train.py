@@ -7,6 +7,7 @@ numbers it saw (a :class:`History`) so that a chapter can assert on them, not on
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,11 @@ def _is_classification(outputs: torch.Tensor, targets: torch.Tensor) -> bool:
     return outputs.ndim == 2 and targets.ndim == 1 and not targets.is_floating_point()
 
 
+# How PyTorch's shape errors read: "mat1 and mat2 shapes cannot be multiplied", "Expected 3D (unbatched)
+# or 4D (batched) input", "size mismatch", "must match the size of tensor b", ...
+_SHAPE_ERROR = re.compile(r"shape|size|dimension|\dD|mat1|expected input", re.IGNORECASE)
+
+
 def _checked_forward(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Run the model once, turning a shape mismatch into a message that names the shapes."""
     if len(inputs) != len(targets):
@@ -53,6 +59,8 @@ def _checked_forward(model: nn.Module, inputs: torch.Tensor, targets: torch.Tens
     try:
         outputs = model(inputs)
     except RuntimeError as err:
+        if not _SHAPE_ERROR.search(str(err)):
+            raise  # not about shapes (out of memory, say): PyTorch's own message is the right one
         raise ValueError(f"the model cannot take a batch of inputs of shape {tuple(inputs.shape)} "
                          f"({inputs.dtype}, on {inputs.device}): {err}") from err
     if not targets.is_floating_point() and targets.ndim == 1:  # integer class labels

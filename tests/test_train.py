@@ -167,3 +167,12 @@ def test_non_finite_loss_stops_with_a_hint(fashion):
     with pytest.raises(FloatingPointError, match="loss became nan in epoch 1; try a smaller learning rate"):
         fit(model, [(inputs, y_train[:8])], optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
             epochs=1, progress=False)
+
+
+def test_other_model_errors_keep_their_own_message():
+    class Broken(nn.Module):
+        def forward(self, x):
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    with pytest.raises(RuntimeError, match="out of memory"):
+        evaluate(Broken(), [(torch.zeros(2, 3), torch.zeros(2, dtype=torch.long))])
