@@ -130,3 +130,25 @@ def _cross_entropy_grad(answer):
                     " Hint: softmax(S) minus the one-hot labels, divided by N.")
             return False, f"for {n} examples and {c} classes your gradient differs from autograd's.{hint}"
     return True, "equals autograd's gradient of F.cross_entropy for several batch sizes."
+
+
+# Chapter 3 -----------------------------------------------------------------------------------
+
+@_exercise("03.log_softmax")
+def _log_softmax(answer):
+    _callable(answer, "log_softmax(z)")
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(8, 10, dtype=torch.float64, generator=generator)
+    cases = [logits, 1000 * logits, logits + 1e4, -1e4 + 0 * logits, logits[:1]]
+    for z in cases:
+        got = answer(z.clone())
+        expected = F.log_softmax(z, dim=1)
+        if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
+            return False, f"for logits of shape {tuple(z.shape)} return a tensor of that shape."
+        if not torch.isfinite(got).all():
+            return False, ("some values are inf or nan for large logits. Hint: log softmax(z) = "
+                           "z - logsumexp(z); torch.logsumexp shifts by the maximum for you.")
+        if not torch.allclose(got, expected, atol=1e-8, rtol=1e-8):
+            return False, ("the values differ from F.log_softmax. Hint: reduce over each row "
+                           "(dim=1) and keep the dimension so the subtraction broadcasts.")
+    return True, "matches F.log_softmax, also for logits of 1,000s."

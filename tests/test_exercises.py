@@ -38,7 +38,12 @@ def ce_grad(logits, labels):
     return (torch.softmax(logits, 1) - F.one_hot(labels, logits.shape[1])) / len(labels)
 
 
+def lse_log_softmax(z):
+    return z - torch.logsumexp(z, dim=1, keepdim=True)
+
+
 RIGHT = {
+    "03.log_softmax": lse_log_softmax,
     "01.broadcast_shape": right_broadcast,
     "01.softmax": stable_softmax,
     "02.cross_entropy_grad": ce_grad,
@@ -55,6 +60,8 @@ WRONG = [  # (exercise, answer, what the feedback must say)
     ("02.cross_entropy_grad", lambda s, t: ce_grad(s, t) * len(t), "the 1/N of the mean"),
     ("02.cross_entropy_grad", lambda s, t: torch.softmax(s, 1) / len(t), "one-hot labels"),
     ("02.cross_entropy_grad", 42, "a function"),
+    ("03.log_softmax", lambda z: torch.log(torch.softmax(z, dim=1)), "inf or nan"),
+    ("03.log_softmax", lambda z: z - torch.logsumexp(z, dim=0, keepdim=True), "reduce over each row"),
 ]
 
 
