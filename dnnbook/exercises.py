@@ -152,3 +152,26 @@ def _log_softmax(answer):
             return False, ("the values differ from F.log_softmax. Hint: reduce over each row "
                            "(dim=1) and keep the dimension so the subtraction broadcasts.")
     return True, "matches F.log_softmax, also for logits of 1,000s."
+
+
+# Chapter 8 -----------------------------------------------------------------------------------
+
+@_exercise("08.conv2d_flops")
+def _conv2d_flops(answer):
+    _callable(answer, "conv2d_flops(conv, input_shape)")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    cases = [(torch.nn.Conv2d(16, 32, 3, padding=1), (8, 16, 14, 14)),
+             (torch.nn.Conv2d(3, 8, 5, stride=2), (2, 3, 32, 32)),
+             (torch.nn.Conv2d(1, 4, 3, padding=2, dilation=2, bias=False), (1, 1, 28, 28))]
+    for conv, shape in cases:
+        with FlopCounterMode(display=False) as counter:
+            out = conv(torch.zeros(shape))
+        expected = counter.get_total_flops()
+        got = answer(conv, shape)
+        if got != expected:
+            hint = (" Hint: a multiply-add is 2 FLOPs." if got * 2 == expected else
+                    f" Hint: the output here is {tuple(out.shape)}; each value is a dot product over "
+                    "C_in x kH x kW inputs.")
+            return False, f"for {conv} on {shape} you said {got:,} FLOPs, FlopCounterMode counts {expected:,}.{hint}"
+    return True, "agrees with FlopCounterMode, with stride, padding and dilation too."

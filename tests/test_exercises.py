@@ -42,7 +42,22 @@ def lse_log_softmax(z):
     return z - torch.logsumexp(z, dim=1, keepdim=True)
 
 
+def conv_flops(conv, shape):
+    n, _, h, w = shape
+    kh, kw = conv.kernel_size
+    h_out = (h + 2 * conv.padding[0] - conv.dilation[0] * (kh - 1) - 1) // conv.stride[0] + 1
+    w_out = (w + 2 * conv.padding[1] - conv.dilation[1] * (kw - 1) - 1) // conv.stride[1] + 1
+    return 2 * n * conv.out_channels * h_out * w_out * conv.in_channels * kh * kw
+
+
+def conv_flops_ignoring_stride(conv, shape):
+    n, _, h, w = shape
+    kh, kw = conv.kernel_size
+    return 2 * n * conv.out_channels * (h + 2 * conv.padding[0] - kh + 1) * (w + 2 * conv.padding[1] - kw + 1) * conv.in_channels * kh * kw
+
+
 RIGHT = {
+    "08.conv2d_flops": conv_flops,
     "03.log_softmax": lse_log_softmax,
     "01.broadcast_shape": right_broadcast,
     "01.softmax": stable_softmax,
@@ -62,6 +77,8 @@ WRONG = [  # (exercise, answer, what the feedback must say)
     ("02.cross_entropy_grad", 42, "a function"),
     ("03.log_softmax", lambda z: torch.log(torch.softmax(z, dim=1)), "inf or nan"),
     ("03.log_softmax", lambda z: z - torch.logsumexp(z, dim=0, keepdim=True), "reduce over each row"),
+    ("08.conv2d_flops", lambda conv, shape: conv_flops(conv, shape) // 2, "a multiply-add is 2 FLOPs"),
+    ("08.conv2d_flops", conv_flops_ignoring_stride, "the output here is (2, 8, 14, 14)"),
 ]
 
 
