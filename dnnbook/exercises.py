@@ -91,23 +91,29 @@ def _broadcast_shape(answer):
     return True, f"right on all {len(_BROADCAST_CASES)} pairs, including ones that must fail."
 
 
+def _rowwise(answer, reference, cases: list[torch.Tensor], atol: float, overflow_hint: str,
+             mismatch_hint: str) -> tuple[bool, str] | None:
+    """Compare a row-wise function (N, C) -> (N, C) with PyTorch's; None when every case agrees."""
+    for z in cases:
+        got, expected = answer(z.clone()), reference(z)
+        if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
+            return False, f"for input of shape {tuple(z.shape)} return a tensor of that shape."
+        if not torch.isfinite(got).all():
+            return False, f"for {z.tolist()} you produced inf or nan. Hint: {overflow_hint}"
+        if not torch.allclose(got, expected, atol=atol, rtol=atol):
+            return False, f"for {z.tolist()} your values differ from PyTorch's. Hint: {mismatch_hint}"
+    return None
+
+
 @_exercise("01.softmax")
 def _softmax(answer):
     _callable(answer, "softmax(z)")
     cases = [torch.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[1000.0, 1001.0, 1002.0], [-5.0, 0.0, 5.0]]),
              torch.tensor([[-1000.0, -1000.0]]), torch.zeros(3, 4)]
-    for z in cases:
-        got = answer(z.clone())
-        expected = torch.softmax(z, dim=1)
-        if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
-            return False, f"for input of shape {tuple(z.shape)} return a tensor of that shape."
-        if not torch.isfinite(got).all():
-            return False, (f"for {z.tolist()} you produced inf or nan. Hint: subtract each row's "
-                           "maximum before exponentiating.")
-        if not torch.allclose(got, expected, atol=1e-6):
-            return False, (f"for {z.tolist()} you returned {got.tolist()}, expected {expected.tolist()}. "
-                           "Hint: normalise each row by its own sum (keepdim=True).")
-    return True, "matches torch.softmax, also on rows that would overflow."
+    return _rowwise(answer, lambda z: torch.softmax(z, dim=1), cases, 1e-6,
+                    "subtract each row's maximum before exponentiating.",
+                    "normalise each row by its own sum (keepdim=True).") or (
+        True, "matches torch.softmax, also on rows that would overflow.")
 
 
 # Chapter 2 -----------------------------------------------------------------------------------
@@ -137,21 +143,12 @@ def _cross_entropy_grad(answer):
 @_exercise("03.log_softmax")
 def _log_softmax(answer):
     _callable(answer, "log_softmax(z)")
-    generator = torch.Generator().manual_seed(0)
-    logits = torch.randn(8, 10, dtype=torch.float64, generator=generator)
-    cases = [logits, 1000 * logits, logits + 1e4, -1e4 + 0 * logits, logits[:1]]
-    for z in cases:
-        got = answer(z.clone())
-        expected = F.log_softmax(z, dim=1)
-        if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
-            return False, f"for logits of shape {tuple(z.shape)} return a tensor of that shape."
-        if not torch.isfinite(got).all():
-            return False, ("some values are inf or nan for large logits. Hint: log softmax(z) = "
-                           "z - logsumexp(z); torch.logsumexp shifts by the maximum for you.")
-        if not torch.allclose(got, expected, atol=1e-8, rtol=1e-8):
-            return False, ("the values differ from F.log_softmax. Hint: reduce over each row "
-                           "(dim=1) and keep the dimension so the subtraction broadcasts.")
-    return True, "matches F.log_softmax, also for logits of 1,000s."
+    logits = torch.randn(4, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    cases = [logits, 1000 * logits, logits + 1e4, logits[:1]]
+    return _rowwise(answer, lambda z: F.log_softmax(z, dim=1), cases, 1e-8,
+                    "log softmax(z) = z - logsumexp(z); torch.logsumexp shifts by the maximum for you.",
+                    "reduce over each row (dim=1) and keep the dimension so the subtraction "
+                    "broadcasts.") or (True, "matches F.log_softmax, also for logits of 1,000s.")
 
 
 # Chapter 8 -----------------------------------------------------------------------------------
