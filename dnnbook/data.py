@@ -44,7 +44,7 @@ _HOW_TO_GET_IT = (
     "To get it, do one of:\n"
     "  * on Debian or Ubuntu: sudo apt-get install dataset-fashion-mnist\n"
     "  * with network access: call load_fashion_mnist(download=True) once (torchvision downloads it)\n"
-    f"  * copy the four IDX files (.gz or uncompressed) into $DNNBOOK_DATA/FashionMNIST/raw"
+    "  * copy the four IDX files (.gz or uncompressed) into $DNNBOOK_DATA/FashionMNIST/raw"
 )
 
 
