@@ -13,15 +13,16 @@ from dnnbook.loader import TensorLoader
 from dnnbook.metrics import confusion_matrix, predict
 from dnnbook.plot import plot_confusion_matrix, plot_history, show_images, use_book_style
 from dnnbook.seed import seed_everything
-from dnnbook.text import CharCorpus, bits_per_char, load_text_corpus, random_windows, sequential_windows
+from dnnbook.text import (CharCorpus, bigram_bits_per_char, bits_per_char, fit_bigram, load_text_corpus,
+                          random_windows, sequential_windows)
 from dnnbook.train import History, evaluate, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FASHION_MNIST_CLASSES", "CharCorpus", "CheckpointError", "DataError", "FashionMNIST", "Feedback", "History",
-    "TensorLoader", "available_devices", "bits_per_char", "check", "confusion_matrix", "data_dir", "evaluate",
-    "fit", "get_device", "load_checkpoint", "load_fashion_mnist", "load_text_corpus", "plot_confusion_matrix",
+    "TensorLoader", "available_devices", "bigram_bits_per_char", "bits_per_char", "check", "confusion_matrix", "data_dir", "evaluate",
+    "fit", "fit_bigram", "get_device", "load_checkpoint", "load_fashion_mnist", "load_text_corpus", "plot_confusion_matrix",
     "plot_history", "predict", "random_windows", "save_checkpoint", "seed_everything",
     "sequential_windows", "show_images", "use_book_style",
 ]

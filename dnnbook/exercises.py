@@ -151,6 +151,162 @@ def _log_softmax(answer):
                     "broadcasts.") or (True, "matches F.log_softmax, also for logits of 1,000s.")
 
 
+# Chapter 4 -----------------------------------------------------------------------------------
+
+def _folded(linear: torch.nn.Linear, bn: torch.nn.BatchNorm1d, eps: float, mean: bool, sqrt: bool):
+    """The folded (weight, bias), or a typical wrong variant of it, to recognise mistakes."""
+    var = bn.running_var + eps
+    scale = bn.weight / (var.sqrt() if sqrt else var)
+    shift = bn.running_mean if mean else 0
+    return scale[:, None] * linear.weight, scale * (linear.bias - shift) + bn.bias
+
+
+@_exercise("04.fold_batchnorm")
+def _fold_batchnorm(answer):
+    _callable(answer, "fold_batchnorm(linear, bn)")
+    generator = torch.Generator().manual_seed(0)
+
+    def randn(*shape):
+        return torch.randn(*shape, dtype=torch.float64, generator=generator)
+
+    for n_in, n_out in ((6, 4), (3, 1)):
+        linear = torch.nn.Linear(n_in, n_out).double()
+        bn = torch.nn.BatchNorm1d(n_out, eps=1e-3).double().eval()
+        with torch.no_grad():  # statistics and affine parameters far from their initial 0 and 1
+            linear.weight.copy_(randn(n_out, n_in))
+            linear.bias.copy_(randn(n_out))
+            bn.weight.copy_(randn(n_out).abs() + 0.5)
+            bn.bias.copy_(randn(n_out))
+            bn.running_mean.copy_(randn(n_out))
+            bn.running_var.copy_(randn(n_out).abs() + 0.05)
+            x = randn(5, n_in)
+            expected = bn(linear(x))  # (5, n_out)
+            got = answer(linear, bn)
+            if not (isinstance(got, tuple) and len(got) == 2):
+                return False, "return a pair (weight, bias) of tensors."
+            weight, bias = got
+            if tuple(weight.shape) != (n_out, n_in) or tuple(bias.shape) != (n_out,):
+                return False, (f"for Linear({n_in}, {n_out}) return weight {(n_out, n_in)} and bias "
+                               f"({n_out},), got {tuple(weight.shape)} and {tuple(bias.shape)}.")
+            out = x @ weight.double().T + bias.double()
+            if torch.allclose(out, expected, atol=1e-9):
+                continue
+            hints = [((0.0, True, True), "add bn.eps to the running variance before the square root."),
+                     ((bn.eps, True, False), "divide by the standard deviation sqrt(var + eps), not the variance."),
+                     ((bn.eps, False, True), "subtract the running mean from the linear layer's bias "
+                                             "before scaling it.")]
+            for variant, hint in hints:
+                w, b = _folded(linear, bn, *variant)
+                if torch.allclose(out, x @ w.T + b, atol=1e-9):
+                    break
+            else:
+                hint = ("in eval mode y = gamma (z - mean) / sqrt(var + eps) + beta with z = W x + b: "
+                        "scale each row of W, and b - mean, by gamma / sqrt(var + eps), then add beta.")
+            return False, f"for Linear({n_in}, {n_out}) your folded layer differs from Linear -> BatchNorm1d. Hint: {hint}"
+    return True, "one Linear reproduces Linear -> BatchNorm1d in eval mode, eps included."
+
+
+# Chapter 5 -----------------------------------------------------------------------------------
+
+@_exercise("05.conv1x1")
+def _conv1x1(answer):
+    _callable(answer, "conv1x1(x, weight, bias)")
+    generator = torch.Generator().manual_seed(0)
+    # (N, C, H, W) input, O output channels; the last input is a non-contiguous view
+    for (n, c, h, w), o, transposed in (((2, 6, 5, 7), 4, False), ((1, 1, 3, 3), 2, False),
+                                        ((3, 5, 4, 6), 5, True)):
+        x = torch.randn(n, c, h, w, dtype=torch.float64, generator=generator)
+        if transposed:
+            x = x.transpose(2, 3)  # (N, C, W, H), not contiguous
+        weight = torch.randn(o, c, 1, 1, dtype=torch.float64, generator=generator)
+        bias = torch.randn(o, dtype=torch.float64, generator=generator)
+        expected = F.conv2d(x, weight, bias)
+        try:
+            got = answer(x, weight, bias)
+        except RuntimeError as err:
+            if transposed and "view" in str(err):
+                return False, (f"for a non-contiguous input of shape {tuple(x.shape)} you raised "
+                               f"RuntimeError: {err} Hint: reshape() copies when view() cannot.")
+            raise
+        if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            return False, (f"for x of shape {tuple(x.shape)} and {o} output channels you returned "
+                           f"{shape}, expected {tuple(expected.shape)} (N, O, H, W).")
+        if not torch.allclose(got.double(), expected, atol=1e-8):
+            if torch.allclose(got.double(), F.conv2d(x, weight), atol=1e-8):
+                hint = "add the bias, one per output channel: bias.view(1, -1, 1, 1)."
+            else:
+                hint = ("out[n, o, i, j] = b[o] + sum_c w[o, c] x[n, c, i, j]: contract over the "
+                        "channels only, and keep each pixel where it was.")
+            return False, f"for x of shape {tuple(x.shape)} your values differ from F.conv2d's. Hint: {hint}"
+    return True, "matches F.conv2d for several shapes, a non-contiguous input included."
+
+
+# Chapter 6 -----------------------------------------------------------------------------------
+
+@_exercise("06.clip_grad_norm")
+def _clip_grad_norm(answer):
+    _callable(answer, "clip_by_total_norm(grads, max_norm)")
+    generator = torch.Generator().manual_seed(0)
+    cases = [([(3, 4), (7,)], 5.0, 1.0), ([(5,)], 3.0, 2.0), ([(2, 2), (3,), (1,)], 0.1, 10.0)]
+    for shapes, size, max_norm in cases:
+        grads = [size * torch.randn(shape, dtype=torch.float64, generator=generator) for shape in shapes]
+        params = [torch.nn.Parameter(torch.zeros_like(g)) for g in grads]
+        for p, g in zip(params, grads):
+            p.grad = g.clone()
+        torch.nn.utils.clip_grad_norm_(params, max_norm)
+        got = answer([g.clone() for g in grads], max_norm)
+        if not isinstance(got, (list, tuple)) or len(got) != len(grads) or any(
+                not isinstance(a, torch.Tensor) or a.shape != g.shape for a, g in zip(got, grads)):
+            return False, f"return a list of {len(grads)} tensors of the gradients' shapes {shapes}."
+        if all(torch.allclose(a.double(), p.grad, rtol=1e-5, atol=1e-8) for a, p in zip(got, params)):
+            continue
+        total = torch.cat([g.flatten() for g in grads]).norm().item()
+        each = [g * min(1.0, max_norm / g.norm().item()) for g in grads]
+        if total < max_norm:
+            hint = "when the total norm is already below max_norm, leave the gradients unchanged (the scale is at most 1)."
+        elif len(grads) > 1 and all(torch.allclose(a.double(), e, rtol=1e-5) for a, e in zip(got, each)):
+            hint = "clip by the norm of all gradients together, as if concatenated into one vector, not each tensor by its own."
+        else:
+            hint = "scale every gradient by max_norm / total_norm, where total_norm = sqrt(sum of all squared entries)."
+        return False, (f"for gradients of shapes {shapes} (total norm {total:.3g}) and max_norm {max_norm} "
+                       f"your result differs from clip_grad_norm_'s. Hint: {hint}")
+    return True, "matches torch.nn.utils.clip_grad_norm_, below and above the bound, over several tensors."
+
+
+# Chapter 7 -----------------------------------------------------------------------------------
+
+@_exercise("07.padding_mask")
+def _padding_mask(answer):
+    _callable(answer, "padding_mask(lengths, S)")
+    generator = torch.Generator().manual_seed(0)
+    for lengths, S in (([6, 4], 6), ([1, 3, 2], 5), ([2], 2)):
+        lengths_t = torch.tensor(lengths)
+        expected = (torch.arange(S)[None, :] < lengths_t[:, None])[:, None, None, :]  # (B, 1, 1, S)
+        got = answer(lengths_t.clone(), S)
+        case = f"for lengths {lengths} and S = {S}"
+        if not isinstance(got, torch.Tensor) or got.dtype != torch.bool:
+            return False, f"{case} return a boolean tensor (a float mask is added to the scores instead)."
+        if got.shape != expected.shape:
+            hint = (" Hint: mask the keys, the last dimension, not the queries."
+                    if got.shape == (len(lengths), 1, S, 1) else
+                    " Hint: index with [:, None, None, :] so it broadcasts over heads and queries.")
+            return False, f"{case} the mask must have shape {tuple(expected.shape)}, got {tuple(got.shape)}.{hint}"
+        if torch.equal(got, ~expected):
+            return False, (f"{case} your mask is inverted. Hint: for F.scaled_dot_product_attention True means "
+                           "'may attend'; it is nn.MultiheadAttention's key_padding_mask that marks padding with True.")
+        if not torch.equal(got, expected):
+            return False, f"{case} some positions are wrong. Hint: position j of sequence b is real when j < lengths[b]."
+        # The mask in use: attention over the padded batch equals attention over each sequence alone.
+        q, k, v = (torch.randn(len(lengths), 2, S, 4, dtype=torch.float64, generator=generator) for _ in range(3))
+        batched = F.scaled_dot_product_attention(q, k, v, attn_mask=got)  # (B, heads, S, 4)
+        for b, n in enumerate(lengths):
+            alone = F.scaled_dot_product_attention(q[b], k[b, :, :n], v[b, :, :n])
+            if not torch.allclose(batched[b], alone):
+                return False, f"{case} attention with your mask differs from attention over sequence {b} alone."
+    return True, ("right shape and polarity; with it F.scaled_dot_product_attention over a padded batch "
+                  "equals attention over each sequence alone.")
+
 # Chapter 8 -----------------------------------------------------------------------------------
 
 @_exercise("08.conv2d_flops")

@@ -103,3 +103,27 @@ def sequential_windows(data: torch.Tensor, *, block_size: int,
 def bits_per_char(loss_nats: float) -> float:
     """Cross-entropy in nats per character -> bits per character (divide by ln 2)."""
     return loss_nats / math.log(2)
+
+
+def fit_bigram(ids: torch.Tensor, vocab_size: int, *, alpha: float = 1.0) -> torch.Tensor:
+    """The bigram count model: a (V, V) float64 table whose row a holds p(next = b | current = a).
+
+    Counts of each pair in ``ids`` plus ``alpha`` (add-one smoothing for ``alpha=1``), so a pair
+    never seen in training still gets a small probability instead of zero (infinitely many bits).
+    """
+    if ids.ndim != 1 or len(ids) < 2:
+        raise ValueError(f"ids must be a 1-D tensor of at least 2 ids, got shape {tuple(ids.shape)}")
+    if ids.min() < 0 or ids.max() >= vocab_size:
+        raise ValueError(f"ids must lie in [0, {vocab_size}), got [{ids.min()}, {ids.max()}]")
+    if alpha <= 0:
+        raise ValueError(f"alpha must be positive (else unseen pairs cost infinite bits), got {alpha}")
+    pairs = ids[:-1] * vocab_size + ids[1:]  # one number per (current, next) pair
+    counts = torch.bincount(pairs, minlength=vocab_size**2).view(vocab_size, vocab_size).double()
+    return (counts + alpha) / (counts + alpha).sum(dim=1, keepdim=True)
+
+
+def bigram_bits_per_char(table: torch.Tensor, ids: torch.Tensor) -> float:
+    """Average bits the bigram ``table`` spends per character of ``ids`` (all but the first)."""
+    if table.ndim != 2 or table.shape[0] != table.shape[1]:
+        raise ValueError(f"table must be (V, V) from fit_bigram, got shape {tuple(table.shape)}")
+    return -torch.log2(table[ids[:-1], ids[1:]]).mean().item()

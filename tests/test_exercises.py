@@ -56,12 +56,30 @@ def conv_flops_ignoring_stride(conv, shape):
     return 2 * n * conv.out_channels * (h + 2 * conv.padding[0] - kh + 1) * (w + 2 * conv.padding[1] - kw + 1) * conv.in_channels * kh * kw
 
 
+def fold_batchnorm(linear, bn):
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # (out,)
+    return scale[:, None] * linear.weight, scale * (linear.bias - bn.running_mean) + bn.bias
+
+
+def clip_by_total_norm(grads, max_norm):
+    total = torch.cat([g.flatten() for g in grads]).norm()
+    return [g * min(1.0, max_norm / (total.item() + 1e-6)) for g in grads]
+
+
+def padding_mask(lengths, S):
+    return (torch.arange(S)[None, :] < lengths[:, None])[:, None, None, :]
+
+
 RIGHT = {
     "08.conv2d_flops": conv_flops,
     "03.log_softmax": lse_log_softmax,
     "01.broadcast_shape": right_broadcast,
     "01.softmax": stable_softmax,
     "02.cross_entropy_grad": ce_grad,
+    "04.fold_batchnorm": fold_batchnorm,
+    "05.conv1x1": lambda x, w, b: F.conv2d(x, w, b),
+    "06.clip_grad_norm": clip_by_total_norm,
+    "07.padding_mask": padding_mask,
 }
 
 WRONG = [  # (exercise, answer, what the feedback must say)
@@ -77,6 +95,33 @@ WRONG = [  # (exercise, answer, what the feedback must say)
     ("02.cross_entropy_grad", 42, "a function"),
     ("03.log_softmax", lambda z: torch.log(torch.softmax(z, dim=1)), "inf or nan"),
     ("03.log_softmax", lambda z: z - torch.logsumexp(z, dim=0, keepdim=True), "reduce over each row"),
+    ("04.fold_batchnorm", lambda lin, bn: (lin.weight * (bn.weight / bn.running_var.sqrt())[:, None],
+                                           (lin.bias - bn.running_mean) * bn.weight / bn.running_var.sqrt() + bn.bias),
+     "add bn.eps"),
+    ("04.fold_batchnorm", lambda lin, bn: (lin.weight * (bn.weight / (bn.running_var + bn.eps))[:, None],
+                                           (lin.bias - bn.running_mean) * bn.weight / (bn.running_var + bn.eps) + bn.bias),
+     "not the variance"),
+    ("04.fold_batchnorm", lambda lin, bn: (fold_batchnorm(lin, bn)[0], lin.bias * bn.weight / torch.sqrt(bn.running_var + bn.eps) + bn.bias),
+     "subtract the running mean"),
+    ("04.fold_batchnorm", lambda lin, bn: (lin.weight, lin.bias), "gamma (z - mean)"),
+    ("04.fold_batchnorm", lambda lin, bn: fold_batchnorm(lin, bn)[0], "a pair (weight, bias)"),
+    ("05.conv1x1", lambda x, w, b: F.conv2d(x, w), "add the bias"),
+    ("05.conv1x1", lambda x, w, b: (w.view(w.shape[0], -1) @ x.view(x.shape[0], x.shape[1], -1)).view(
+        x.shape[0], -1, *x.shape[2:]) + b.view(1, -1, 1, 1), "reshape() copies when view() cannot"),
+    ("05.conv1x1", lambda x, w, b: torch.einsum("oc,nchw->nohw", w[:, :, 0, 0], x).transpose(2, 3) + b.view(1, -1, 1, 1),
+     "expected (2, 4, 5, 7)"),
+    ("05.conv1x1", lambda x, w, b: torch.einsum("oc,nchw->nohw", w[:, :, 0, 0], x) / x.shape[1] + b.view(1, -1, 1, 1),
+     "keep each pixel where it was"),  # a mean over the channels instead of the sum
+    ("06.clip_grad_norm", lambda grads, m: [g * m / torch.cat([h.flatten() for h in grads]).norm() for g in grads],
+     "leave the gradients unchanged"),
+    ("06.clip_grad_norm", lambda grads, m: [g * min(1.0, m / g.norm().item()) for g in grads], "all gradients together"),
+    ("06.clip_grad_norm", lambda grads, m: [g.clamp(-m, m) for g in grads], "sqrt(sum of all squared entries)"),
+    ("06.clip_grad_norm", lambda grads, m: grads[0], "return a list of 2 tensors"),
+    ("07.padding_mask", lambda lengths, S: ~padding_mask(lengths, S), "inverted"),
+    ("07.padding_mask", lambda lengths, S: padding_mask(lengths, S)[:, 0, 0], "index with [:, None, None, :]"),
+    ("07.padding_mask", lambda lengths, S: padding_mask(lengths, S).transpose(2, 3), "mask the keys"),
+    ("07.padding_mask", lambda lengths, S: padding_mask(lengths, S).float(), "boolean tensor"),
+    ("07.padding_mask", lambda lengths, S: padding_mask(lengths + 1, S), "j < lengths[b]"),
     ("08.conv2d_flops", lambda conv, shape: conv_flops(conv, shape) // 2, "a multiply-add is 2 FLOPs"),
     ("08.conv2d_flops", conv_flops_ignoring_stride, "the output here is (2, 8, 14, 14)"),
 ]

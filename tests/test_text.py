@@ -69,3 +69,29 @@ def test_sequential_windows_cover_the_data_once():
 def test_bits_per_char():
     assert dnnbook.bits_per_char(math.log(2)) == pytest.approx(1.0)
     assert dnnbook.bits_per_char(math.log(256)) == pytest.approx(8.0)
+
+
+def test_bigram_matches_counts_by_hand():
+    ids = torch.tensor([0, 1, 0, 1, 1, 2])  # pairs: 01, 10, 01, 11, 12
+    table = dnnbook.fit_bigram(ids, 3, alpha=1.0)
+    counts = torch.tensor([[0, 2, 0], [1, 1, 1], [0, 0, 0]], dtype=torch.float64)
+    torch.testing.assert_close(table, (counts + 1) / (counts + 1).sum(dim=1, keepdim=True))
+    expected = -sum(math.log2(table[a, b].item()) for a, b in zip(ids[:-1].tolist(), ids[1:].tolist())) / 5
+    assert dnnbook.bigram_bits_per_char(table, ids) == pytest.approx(expected)
+
+
+def test_bigram_on_the_corpus_beats_unigram(corpus):
+    table = dnnbook.fit_bigram(corpus.train, corpus.vocab_size)
+    torch.testing.assert_close(table.sum(dim=1), torch.ones(corpus.vocab_size, dtype=torch.float64))
+    bits = dnnbook.bigram_bits_per_char(table, corpus.val)
+    assert 3.0 < bits < math.log2(corpus.vocab_size)
+
+
+@pytest.mark.parametrize("ids, vocab_size, alpha, message", [
+    (torch.tensor([0, 5]), 3, 1.0, r"ids must lie in \[0, 3\)"),
+    (torch.tensor([[0, 1]]), 3, 1.0, "1-D tensor of at least 2 ids"),
+    (torch.tensor([0, 1]), 3, 0.0, "alpha must be positive"),
+])
+def test_bigram_bad_input(ids, vocab_size, alpha, message):
+    with pytest.raises(ValueError, match=message):
+        dnnbook.fit_bigram(ids, vocab_size, alpha=alpha)
