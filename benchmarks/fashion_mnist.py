@@ -1,0 +1,132 @@
+"""The book's Fashion-MNIST recipes side by side with the PyTorch quick-start style loop.
+
+Usage (from the repository root, after `make setup`):
+
+    .venv/bin/python benchmarks/fashion_mnist.py                  # all three
+    .venv/bin/python benchmarks/fashion_mnist.py mlp quickstart   # a selection
+
+For each recipe it prints the test accuracy on the 10,000 test images and the training time in
+seconds (wall clock, evaluation excluded), on the device `dnnbook.get_device()` picks. Run it on an
+otherwise idle machine: the times are what the issue's speed floors are judged by (chapter 3's MLP
+at most 20 s, chapter 5's CNN at most 150 s on 2 CPU cores), not the `assert` cells of the chapters.
+
+- `mlp`: chapter 3's final model, 784-256-128-10 on standardized pixels, AdamW with a one-cycle
+  schedule, batch 256, 12 epochs, the data set held as one tensor (`dnnbook.TensorLoader`).
+- `cnn`: chapter 5's final model, three Conv-BatchNorm-ReLU-MaxPool blocks (24, 48, 96 channels),
+  dropout 0.3, channels-last, AdamW with a one-cycle schedule, label smoothing 0.1, 6 epochs.
+- `quickstart`: the loop of PyTorch's "Quickstart" tutorial: a torchvision dataset converted image by
+  image with `ToTensor`, `DataLoader(batch_size=64)`, a 784-512-512-10 MLP, SGD with lr 1e-3, 5 epochs.
+
+The recipes are restated here rather than imported because the chapters build them step by step
+in their own cells; if a chapter's recipe changes, change it here too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision.transforms import ToTensor
+
+import dnnbook
+
+
+def mlp_recipe(data: dnnbook.FashionMNIST, device: torch.device) -> tuple[float, float]:
+    x_train, y_train = data.split("train", flatten=True)  # (60000, 784), (60000,)
+    x_test, y_test = data.split("test", flatten=True)
+    mean, std = x_train.mean(), x_train.std()
+    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+    epochs = 12
+    generator = dnnbook.seed_everything(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                          nn.Linear(128, 10)).to(device)
+    train = dnnbook.TensorLoader(x_train, y_train, batch_size=256, shuffle=True, generator=generator, device=device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, epochs=epochs,
+                                                    steps_per_epoch=len(train))
+    history = dnnbook.fit(model, train, optimizer=optimizer, epochs=epochs, scheduler=scheduler,
+                          scheduler_step="batch", progress=False)
+    test = dnnbook.TensorLoader(x_test, y_test, batch_size=2048, device=device)
+    return dnnbook.evaluate(model, test)["accuracy"], history.train_seconds
+
+
+def conv_block(in_channels: int, out_channels: int) -> list[nn.Module]:
+    return [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels), nn.ReLU()]
+
+
+def cnn_recipe(data: dnnbook.FashionMNIST, device: torch.device) -> tuple[float, float]:
+    x_train, y_train = data.split("train")  # (60000, 1, 28, 28) in [0, 1], (60000,)
+    x_test, y_test = data.split("test")
+    epochs, max_lr = 6, 0.01
+    generator = dnnbook.seed_everything(0)
+    model = nn.Sequential(*conv_block(1, 24), nn.MaxPool2d(2), *conv_block(24, 48), nn.MaxPool2d(2),
+                          *conv_block(48, 96), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.3),
+                          nn.Linear(9 * 96, 10))
+    model = model.to(device).to(memory_format=torch.channels_last)
+    train = dnnbook.TensorLoader(x_train, y_train, batch_size=256, shuffle=True, generator=generator, device=device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=0.05)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, epochs=epochs,
+                                                    steps_per_epoch=len(train))
+    history = dnnbook.fit(model, train, optimizer=optimizer, epochs=epochs, scheduler=scheduler,
+                          scheduler_step="batch", progress=False,
+                          loss_fn=lambda out, y: F.cross_entropy(out, y, label_smoothing=0.1))
+    test = dnnbook.TensorLoader(x_test, y_test, batch_size=1000, device=device)
+    return dnnbook.evaluate(model, test)["accuracy"], history.train_seconds
+
+
+def quickstart(data: dnnbook.FashionMNIST, device: torch.device) -> tuple[float, float]:
+    del data  # the tutorial's way: torchvision's dataset, read from the same files
+    root = dnnbook.data_dir()
+    train = DataLoader(torchvision.datasets.FashionMNIST(root, train=True, download=False, transform=ToTensor()),
+                       batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0))
+    test = DataLoader(torchvision.datasets.FashionMNIST(root, train=False, download=False, transform=ToTensor()),
+                      batch_size=64)
+    dnnbook.seed_everything(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
+                          nn.Linear(512, 10)).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    start = time.perf_counter()
+    for _ in range(5):
+        model.train()
+        for x, y in train:
+            x, y = x.to(device), y.to(device)
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    seconds = time.perf_counter() - start
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for x, y in test:
+            correct += (model(x.to(device)).argmax(1) == y.to(device)).sum().item()
+    return correct / len(test.dataset), seconds
+
+
+RECIPES = {"mlp": mlp_recipe, "cnn": cnn_recipe, "quickstart": quickstart}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("recipes", nargs="*", metavar="RECIPE",
+                        help=f"any of {', '.join(RECIPES)} (default: all)")
+    args = parser.parse_args()
+    unknown = sorted(set(args.recipes) - RECIPES.keys())
+    if unknown:
+        parser.error(f"unknown recipe {', '.join(unknown)}; choose from {', '.join(RECIPES)}")
+    device = dnnbook.get_device()
+    data = dnnbook.load_fashion_mnist(download=False)  # `python -m dnnbook` fetches it once
+    print(f"device: {device}, threads: {torch.get_num_threads()}, torch {torch.__version__}")
+    for name in args.recipes or RECIPES:
+        accuracy, seconds = RECIPES[name](data, device)
+        print(f"{name:>10}: test accuracy {accuracy:.4f}, train seconds {seconds:.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
