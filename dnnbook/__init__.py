@@ -20,9 +20,10 @@ from dnnbook.train import History, evaluate, fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "FASHION_MNIST_CLASSES", "CharCorpus", "CheckpointError", "DataError", "FashionMNIST", "Feedback", "History",
-    "TensorLoader", "available_devices", "bigram_bits_per_char", "bits_per_char", "check", "confusion_matrix", "data_dir", "evaluate",
-    "fit", "fit_bigram", "get_device", "load_checkpoint", "load_fashion_mnist", "load_text_corpus", "plot_confusion_matrix",
-    "plot_history", "predict", "random_windows", "save_checkpoint", "seed_everything",
-    "sequential_windows", "show_images", "use_book_style",
+    "FASHION_MNIST_CLASSES", "CharCorpus", "CheckpointError", "DataError", "FashionMNIST",
+    "Feedback", "History", "TensorLoader", "available_devices", "bigram_bits_per_char",
+    "bits_per_char", "check", "confusion_matrix", "data_dir", "evaluate", "fit", "fit_bigram",
+    "get_device", "load_checkpoint", "load_fashion_mnist", "load_text_corpus",
+    "plot_confusion_matrix", "plot_history", "predict", "random_windows", "save_checkpoint",
+    "seed_everything", "sequential_windows", "show_images", "use_book_style",
 ]

@@ -307,6 +307,7 @@ def _padding_mask(answer):
     return True, ("right shape and polarity; with it F.scaled_dot_product_attention over a padded batch "
                   "equals attention over each sequence alone.")
 
+
 # Chapter 8 -----------------------------------------------------------------------------------
 
 @_exercise("08.conv2d_flops")

@@ -114,7 +114,7 @@ def fit_bigram(ids: torch.Tensor, vocab_size: int, *, alpha: float = 1.0) -> tor
     if ids.ndim != 1 or len(ids) < 2:
         raise ValueError(f"ids must be a 1-D tensor of at least 2 ids, got shape {tuple(ids.shape)}")
     if ids.min() < 0 or ids.max() >= vocab_size:
-        raise ValueError(f"ids must lie in [0, {vocab_size}), got [{ids.min()}, {ids.max()}]")
+        raise ValueError(f"ids must lie in [0, {vocab_size}), got [{int(ids.min())}, {int(ids.max())}]")
     if alpha <= 0:
         raise ValueError(f"alpha must be positive (else unseen pairs cost infinite bits), got {alpha}")
     pairs = ids[:-1] * vocab_size + ids[1:]  # one number per (current, next) pair
@@ -126,4 +126,6 @@ def bigram_bits_per_char(table: torch.Tensor, ids: torch.Tensor) -> float:
     """Average bits the bigram ``table`` spends per character of ``ids`` (all but the first)."""
     if table.ndim != 2 or table.shape[0] != table.shape[1]:
         raise ValueError(f"table must be (V, V) from fit_bigram, got shape {tuple(table.shape)}")
+    if ids.ndim != 1 or len(ids) < 2 or ids.min() < 0 or ids.max() >= len(table):
+        raise ValueError(f"ids must be a 1-D tensor of at least 2 ids in [0, {len(table)}) for this table")
     return -torch.log2(table[ids[:-1], ids[1:]]).mean().item()

@@ -5,6 +5,8 @@ working as dnnbook changes.
 """
 
 import importlib.util
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,8 @@ import pytest
 import dnnbook
 from dnnbook.data import FashionMNIST
 
-SCRIPT = Path(__file__).parents[1] / "benchmarks" / "fashion_mnist.py"
+ROOT = Path(__file__).parents[1]
+SCRIPT = ROOT / "benchmarks" / "fashion_mnist.py"
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +39,19 @@ def small_data():
 def test_recipe_learns_on_a_slice(benchmark, small_data, recipe):
     accuracy, seconds = benchmark.RECIPES[recipe](small_data, dnnbook.get_device())
     assert accuracy > 0.6 and seconds > 0  # 2,048 images are enough to beat chance (0.1) by far
+
+
+def printed(chapter: str) -> str:
+    notebook = json.loads((ROOT / "chapters" / chapter).read_text())
+    return "".join("".join(output.get("text", "")) for cell in notebook["cells"] if cell["cell_type"] == "code"
+                   for output in cell.get("outputs", []))
+
+
+@pytest.mark.parametrize("chapter, model", [("03_mlp.ipynb", "mlp_model"), ("05_cnn.ipynb", "cnn_model")])
+def test_models_are_the_chapters_final_models(benchmark, chapter, model):
+    # The chapters print their final model's size; the benchmark must train the same architecture.
+    size = sum(p.numel() for p in getattr(benchmark, model)().parameters())
+    assert re.search(rf"^{size:,} parameters", printed(chapter), re.M), f"{chapter} prints no model of {size:,}"
 
 
 def test_unknown_recipe_is_refused():

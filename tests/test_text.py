@@ -95,3 +95,9 @@ def test_bigram_on_the_corpus_beats_unigram(corpus):
 def test_bigram_bad_input(ids, vocab_size, alpha, message):
     with pytest.raises(ValueError, match=message):
         dnnbook.fit_bigram(ids, vocab_size, alpha=alpha)
+
+
+def test_bigram_bits_refuses_ids_the_table_does_not_cover():
+    table = dnnbook.fit_bigram(torch.tensor([0, 1, 2, 1]), 3)
+    with pytest.raises(ValueError, match=r"at least 2 ids in \[0, 3\) for this table"):
+        dnnbook.bigram_bits_per_char(table, torch.tensor([0, 3]))
