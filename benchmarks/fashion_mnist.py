@@ -108,12 +108,7 @@ def quickstart(data: dnnbook.FashionMNIST, device: torch.device) -> tuple[float,
             optimizer.step()
             optimizer.zero_grad()
     seconds = time.perf_counter() - start
-    model.eval()
-    correct = 0
-    with torch.no_grad():
-        for x, y in test:
-            correct += (model(x.to(device)).argmax(1) == y.to(device)).sum().item()
-    return correct / len(test.dataset), seconds
+    return dnnbook.evaluate(model, test)["accuracy"], seconds
 
 
 RECIPES = {"mlp": mlp_recipe, "cnn": cnn_recipe, "quickstart": quickstart}
