@@ -2,7 +2,7 @@
 #   make book   build the HTML book into _build/html (from the stored, verified outputs)
 #   make test   run the unit tests and every notebook under strict nbval
 # and, for authors:
-#   make execute [NB=chapters/01_tensors.ipynb]   re-execute notebooks in place, saving outputs
+#   make execute [NB=chapters/tensors.ipynb]   re-execute notebooks in place, saving outputs
 #   make lab                                      open the chapters in JupyterLab
 #   make test-gpu                                 `make test` with every notebook on CUDA
 

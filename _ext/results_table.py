@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+import yaml
 from docutils import nodes
 from docutils.parsers.rst import Directive
 
@@ -20,7 +21,10 @@ FIGURE = re.compile(r"^(test accuracy|validation bits per character|bigram bits 
 
 
 def _chapters(srcdir: Path) -> list[Path]:
-    return sorted((srcdir / "chapters").glob("*.ipynb"))
+    """The chapters in the order of the table of contents (files are named by topic, not number)."""
+    toc = yaml.safe_load((srcdir / "_toc.yml").read_text(encoding="utf-8"))
+    files = [srcdir / f"{entry['file']}.ipynb" for part in toc["parts"] for entry in part["chapters"]]
+    return [path for path in files if path.exists()]
 
 
 def _title(notebook: dict) -> str:

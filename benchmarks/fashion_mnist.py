@@ -7,12 +7,12 @@ Usage (from the repository root, after `make setup`):
 
 For each recipe it prints the test accuracy on the 10,000 test images and the training time in
 seconds (wall clock, evaluation excluded), on the device `dnnbook.get_device()` picks. Run it on an
-otherwise idle machine: the book's speed targets (chapter 3's MLP in at most 20 s, chapter 5's CNN
+otherwise idle machine: the book's speed targets (the MLP chapter's network in at most 20 s, the CNN chapter's
 in at most 150 s, on 2 CPU cores) are judged by these times, not by `assert` cells in the chapters.
 
-- `mlp`: chapter 3's final model, 784-256-128-10 on standardized pixels, AdamW with a one-cycle
+- `mlp`: the MLP chapter's final model, 784-256-128-10 on standardized pixels, AdamW with a one-cycle
   schedule, batch 256, 12 epochs, the data set held as one tensor (`dnnbook.TensorLoader`).
-- `cnn`: chapter 5's final model, three Conv-BatchNorm-ReLU-MaxPool blocks (24, 48, 96 channels),
+- `cnn`: the CNN chapter's final model, three Conv-BatchNorm-ReLU-MaxPool blocks (24, 48, 96 channels),
   dropout 0.3, channels-last, AdamW with a one-cycle schedule, label smoothing 0.1, 6 epochs.
 - `quickstart`: the loop of PyTorch's "Quickstart" tutorial: a torchvision dataset converted image by
   image with `ToTensor`, `DataLoader(batch_size=64)`, a 784-512-512-10 MLP, SGD with lr 1e-3, 5 epochs.

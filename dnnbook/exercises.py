@@ -7,6 +7,7 @@ PyTorch's own result. It never reveals the solution, only the first case that fa
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,8 +46,20 @@ def exercises() -> list[str]:
     return sorted(_CHECKERS)
 
 
+# Exercises were once named by chapter number ("04.fold_batchnorm"); numbers move when a chapter
+# is inserted, so names now start with the chapter's file name. The old names keep working, with a
+# warning, for notebooks saved before the change.
+_NUMBERED = {"01": "tensors", "02": "autograd", "03": "mlp", "04": "regularization", "05": "cnn",
+             "06": "rnn", "07": "transformer", "08": "gpu"}
+
+
 def check(exercise: str, answer: Any) -> Feedback:
-    """Check ``answer`` to ``exercise`` (e.g. ``"01.broadcast_shape"``) and say what is wrong."""
+    """Check ``answer`` to ``exercise`` (e.g. ``"tensors.broadcast_shape"``) and say what is wrong."""
+    number, _, rest = exercise.partition(".")
+    if number in _NUMBERED and f"{_NUMBERED[number]}.{rest}" in _CHECKERS:
+        renamed = f"{_NUMBERED[number]}.{rest}"
+        warnings.warn(f"exercise {exercise!r} is now called {renamed!r}", DeprecationWarning, stacklevel=2)
+        exercise = renamed
     if exercise not in _CHECKERS:
         raise KeyError(f"no exercise named {exercise!r}; the checked ones are: {', '.join(exercises())}")
     try:
@@ -61,13 +74,13 @@ def _callable(answer: Any, what: str) -> None:
         raise TypeError(f"pass your {what} itself (a function), not {type(answer).__name__}")
 
 
-# Chapter 1 -----------------------------------------------------------------------------------
+# The tensors chapter -----------------------------------------------------------------------------
 
 _BROADCAST_CASES = [((3, 1), (1, 4)), ((2, 3), (3,)), ((5, 1, 4), (3, 1)), ((), (2, 2)),
                     ((0, 1), (1, 3)), ((1,), (0,)), ((2, 3), (2,)), ((4, 1), (3, 2)), ((8, 1, 6, 1), (7, 1, 5))]
 
 
-@_exercise("01.broadcast_shape")
+@_exercise("tensors.broadcast_shape")
 def _broadcast_shape(answer):
     _callable(answer, "broadcast_shape(a, b)")
     for a, b in _BROADCAST_CASES:
@@ -105,7 +118,7 @@ def _rowwise(answer, reference, cases: list[torch.Tensor], atol: float, overflow
     return None
 
 
-@_exercise("01.softmax")
+@_exercise("tensors.softmax")
 def _softmax(answer):
     _callable(answer, "softmax(z)")
     cases = [torch.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[1000.0, 1001.0, 1002.0], [-5.0, 0.0, 5.0]]),
@@ -116,9 +129,9 @@ def _softmax(answer):
         True, "matches torch.softmax, also on rows that would overflow.")
 
 
-# Chapter 2 -----------------------------------------------------------------------------------
+# The autograd chapter ----------------------------------------------------------------------------
 
-@_exercise("02.cross_entropy_grad")
+@_exercise("autograd.cross_entropy_grad")
 def _cross_entropy_grad(answer):
     _callable(answer, "cross_entropy_grad(logits, labels)")
     generator = torch.Generator().manual_seed(0)
@@ -138,9 +151,9 @@ def _cross_entropy_grad(answer):
     return True, "equals autograd's gradient of F.cross_entropy for several batch sizes."
 
 
-# Chapter 3 -----------------------------------------------------------------------------------
+# The mlp chapter ---------------------------------------------------------------------------------
 
-@_exercise("03.log_softmax")
+@_exercise("mlp.log_softmax")
 def _log_softmax(answer):
     _callable(answer, "log_softmax(z)")
     logits = torch.randn(4, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
@@ -151,7 +164,7 @@ def _log_softmax(answer):
                     "broadcasts.") or (True, "matches F.log_softmax, also for logits of 1,000s.")
 
 
-# Chapter 4 -----------------------------------------------------------------------------------
+# The regularization chapter ----------------------------------------------------------------------
 
 def _folded(linear: torch.nn.Linear, bn: torch.nn.BatchNorm1d, eps: float, mean: bool, sqrt: bool):
     """The folded (weight, bias), or a typical wrong variant of it, to recognise mistakes."""
@@ -161,7 +174,7 @@ def _folded(linear: torch.nn.Linear, bn: torch.nn.BatchNorm1d, eps: float, mean:
     return scale[:, None] * linear.weight, scale * (linear.bias - shift) + bn.bias
 
 
-@_exercise("04.fold_batchnorm")
+@_exercise("regularization.fold_batchnorm")
 def _fold_batchnorm(answer):
     _callable(answer, "fold_batchnorm(linear, bn)")
     generator = torch.Generator().manual_seed(0)
@@ -206,9 +219,9 @@ def _fold_batchnorm(answer):
     return True, "one Linear reproduces Linear -> BatchNorm1d in eval mode, eps included."
 
 
-# Chapter 5 -----------------------------------------------------------------------------------
+# The cnn chapter ---------------------------------------------------------------------------------
 
-@_exercise("05.conv1x1")
+@_exercise("cnn.conv1x1")
 def _conv1x1(answer):
     _callable(answer, "conv1x1(x, weight, bias)")
     generator = torch.Generator().manual_seed(0)
@@ -242,9 +255,9 @@ def _conv1x1(answer):
     return True, "matches F.conv2d for several shapes, a non-contiguous input included."
 
 
-# Chapter 6 -----------------------------------------------------------------------------------
+# The rnn chapter ---------------------------------------------------------------------------------
 
-@_exercise("06.clip_grad_norm")
+@_exercise("rnn.clip_grad_norm")
 def _clip_grad_norm(answer):
     _callable(answer, "clip_by_total_norm(grads, max_norm)")
     generator = torch.Generator().manual_seed(0)
@@ -274,9 +287,9 @@ def _clip_grad_norm(answer):
     return True, "matches torch.nn.utils.clip_grad_norm_, below and above the bound, over several tensors."
 
 
-# Chapter 7 -----------------------------------------------------------------------------------
+# The transformer chapter -------------------------------------------------------------------------
 
-@_exercise("07.padding_mask")
+@_exercise("transformer.padding_mask")
 def _padding_mask(answer):
     _callable(answer, "padding_mask(lengths, S)")
     generator = torch.Generator().manual_seed(0)
@@ -308,9 +321,9 @@ def _padding_mask(answer):
                   "equals attention over each sequence alone.")
 
 
-# Chapter 8 -----------------------------------------------------------------------------------
+# The gpu chapter ---------------------------------------------------------------------------------
 
-@_exercise("08.conv2d_flops")
+@_exercise("gpu.conv2d_flops")
 def _conv2d_flops(answer):
     _callable(answer, "conv2d_flops(conv, input_shape)")
     from torch.utils.flop_counter import FlopCounterMode

@@ -1,4 +1,4 @@
-"""The training loop: written out by hand in chapter 03, then used from here by every later chapter.
+"""The training loop: written out by hand in the MLP chapter, then used from here by every later chapter.
 
 Each step is the literal ``zero_grad -> forward -> loss -> backward -> step``; ``fit`` returns the
 numbers it saw (a :class:`History`) so that a chapter can assert on them, not only plot them.

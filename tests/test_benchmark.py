@@ -51,7 +51,7 @@ def printed(chapter: str) -> str:
     return _stdout(json.loads((ROOT / "chapters" / chapter).read_text()))
 
 
-@pytest.mark.parametrize("chapter, model", [("03_mlp.ipynb", "mlp_model"), ("05_cnn.ipynb", "cnn_model")])
+@pytest.mark.parametrize("chapter, model", [("mlp.ipynb", "mlp_model"), ("cnn.ipynb", "cnn_model")])
 def test_models_are_the_chapters_final_models(benchmark, chapter, model):
     # The chapters print their final model's size; the benchmark must train the same architecture.
     size = sum(p.numel() for p in getattr(benchmark, model)().parameters())

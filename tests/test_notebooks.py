@@ -8,13 +8,17 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).parents[1]
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
 
 def toc_files():
     return [entry["file"] for part in TOC["parts"] for entry in part["chapters"]]
+
+
+# In the order of the table of contents, which alone gives a chapter its number: files are named
+# by topic, so inserting a chapter renames no file and no exercise.
+CHAPTERS = [ROOT / f"{name}.ipynb" for name in toc_files() if (ROOT / f"{name}.ipynb").exists()]
 
 
 ASSERTION = re.compile(r"^\s*(assert |torch\.testing\.assert_close\()", re.M)
@@ -25,8 +29,10 @@ def source(cell):
 
 
 def test_every_chapter_is_in_the_table_of_contents_and_back():
-    assert CHAPTERS, "no chapters found"
-    assert sorted(toc_files()) == sorted(f"chapters/{path.stem}" for path in CHAPTERS)
+    on_disk = sorted((ROOT / "chapters").glob("*.ipynb"))
+    assert on_disk, "no chapters found"
+    assert sorted(toc_files()) == sorted(f"chapters/{path.stem}" for path in on_disk)
+    assert all(not path.stem[0].isdigit() for path in on_disk), "name chapters by topic; _toc.yml numbers them"
 
 
 @pytest.fixture(params=CHAPTERS, ids=[path.stem for path in CHAPTERS])
@@ -37,7 +43,7 @@ def notebook(request):
 def test_title_and_what_you_will_learn(notebook):
     path, nb = notebook
     first = nb.cells[0]
-    number = int(path.stem.split("_")[0])
+    number = CHAPTERS.index(path) + 1  # its place in _toc.yml
     assert first.cell_type == "markdown"
     assert source(first).startswith(f"# {number}. ")
     assert "What you will learn" in source(first)
@@ -99,3 +105,42 @@ def test_notebooks_stay_lean(notebook):
 def test_at_least_five_chapters_have_an_interactive_explorer():
     with_explorer = [path.stem for path in CHAPTERS if "widgets.interact" in path.read_text()]
     assert len(with_explorer) >= min(5, len(CHAPTERS)), with_explorer
+
+
+# Prose refers to another chapter by name and link ("the [autograd chapter](autograd.ipynb)"), never
+# by number: a number goes stale as soon as a chapter is inserted before it, and nothing would notice.
+NUMBERED_REFERENCE = re.compile(r"\bchapters?\s+\(?0*\d", re.I)
+CHAPTER_LINK = re.compile(r"\]\(([\w./-]+?\.ipynb)(#[\w-]*)?\)")
+
+
+def prose_and_code_files():
+    for path in [ROOT / "README.md", ROOT / "intro.md", *sorted((ROOT / "dnnbook").glob("*.py")),
+                 *sorted((ROOT / "benchmarks").glob("*.py")), *sorted((ROOT / "tests").glob("*.py")),
+                 *sorted((ROOT / "tools").glob("*.py")), *sorted((ROOT / "_ext").glob("*.py"))]:
+        yield path.relative_to(ROOT), path.read_text()
+    for path in CHAPTERS:
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            yield f"{path.relative_to(ROOT)} cell {index}", source(cell)
+
+
+def test_no_chapter_is_referred_to_by_number():
+    found = [f"{where}: {text[max(0, m.start() - 40):m.end() + 20]!r}"
+             for where, text in prose_and_code_files() for m in NUMBERED_REFERENCE.finditer(text)]
+    assert not found, "refer to chapters by name and link, not number:\n" + "\n".join(found)
+
+
+def test_links_between_chapters_lead_to_chapters():
+    names = {path.name for path in CHAPTERS}
+    for path in CHAPTERS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                for target, _ in CHAPTER_LINK.findall(source(cell)):
+                    assert target in names, f"{path.name} links to {target}, which is no chapter"
+
+
+def test_the_reference_checks_catch_what_they_are_for():
+    word = "chapter"  # kept apart from the digits, so that this file passes its own check
+    assert NUMBERED_REFERENCE.search(f"as in {word} 6.") and NUMBERED_REFERENCE.search(f"{word.title()}s 3 and 4")
+    assert NUMBERED_REFERENCE.search(f"{word} 03 writes") and not NUMBERED_REFERENCE.search(f"the {word}'s 3 models")
+    assert CHAPTER_LINK.findall("the [RNN chapter](rnn.ipynb) and [here](cnn.ipynb#pooling)") == [
+        ("rnn.ipynb", ""), ("cnn.ipynb", "#pooling")]

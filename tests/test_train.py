@@ -47,7 +47,7 @@ def test_fit_learns_and_reports_its_history(fashion):
 
 
 def test_fit_is_the_literal_loop(fashion):
-    """The loop chapter 03 writes out by hand and fit() give the very same parameters."""
+    """The loop the MLP chapter writes out by hand and fit() give the very same parameters."""
     train, _ = loaders(fashion)
     by_hand = softmax_regression()
     optimizer = torch.optim.SGD(by_hand.parameters(), lr=0.1, momentum=0.9)

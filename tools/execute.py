@@ -1,6 +1,6 @@
 """Re-execute notebooks in place, top to bottom, keeping outputs and widget state.
 
-Usage: python tools/execute.py chapters/01_tensors.ipynb [more.ipynb ...]
+Usage: python tools/execute.py chapters/tensors.ipynb [more.ipynb ...]
 
 Run this (through `make execute`) after changing a chapter: strict nbval then compares every
 later run with the outputs stored here. Each notebook runs in a fresh kernel of this Python, in
