@@ -1,14 +1,16 @@
 """dnnbook: the plumbing the chapters of *Deep Neural Networks with PyTorch* share.
 
 What a chapter teaches is written in the chapter; this package holds only what several chapters
-need: choosing a device, seeding, loading data, the training loop, checkpoints, plotting and the
-exercise checkers.
+need: choosing a device, seeding, loading data, the training loop, checkpoints, plotting, expected
+errors, experiments over seeds and the exercise checkers.
 """
 
 from dnnbook.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from dnnbook.data import FASHION_MNIST_CLASSES, DataError, FashionMNIST, data_dir, load_fashion_mnist
 from dnnbook.device import available_devices, get_device
+from dnnbook.errors import expect_error
 from dnnbook.exercises import Feedback, check
+from dnnbook.experiments import Summary, distinguishable, over_seeds, table
 from dnnbook.loader import TensorLoader
 from dnnbook.metrics import confusion_matrix, predict
 from dnnbook.plot import plot_confusion_matrix, plot_history, show_images, use_book_style
@@ -21,9 +23,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FASHION_MNIST_CLASSES", "CharCorpus", "CheckpointError", "DataError", "FashionMNIST",
-    "Feedback", "History", "TensorLoader", "available_devices", "bigram_bits_per_char",
-    "bits_per_char", "check", "confusion_matrix", "data_dir", "evaluate", "fit", "fit_bigram",
-    "get_device", "load_checkpoint", "load_fashion_mnist", "load_text_corpus",
-    "plot_confusion_matrix", "plot_history", "predict", "random_windows", "save_checkpoint",
-    "seed_everything", "sequential_windows", "show_images", "use_book_style",
+    "Feedback", "History", "Summary", "TensorLoader", "available_devices", "bigram_bits_per_char",
+    "bits_per_char", "check", "confusion_matrix", "data_dir", "distinguishable", "evaluate",
+    "expect_error", "fit", "fit_bigram", "get_device", "load_checkpoint", "load_fashion_mnist",
+    "load_text_corpus", "over_seeds", "plot_confusion_matrix", "plot_history", "predict",
+    "random_windows", "save_checkpoint", "seed_everything", "sequential_windows", "show_images",
+    "table", "use_book_style",
 ]
