@@ -33,7 +33,9 @@ def softmax_regression(seed=0):
 def test_fit_learns_and_reports_its_history(fashion):
     train, test = loaders(fashion)
     model = softmax_regression()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    # At lr=0.5 the last epoch's accuracy swung between 0.62 and 0.75 with the thread count and the
+    # CPU's kernels (the float rounding of the matmuls); at 0.1 it is 0.747 on each we tried.
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     before = evaluate(model, test)
     history = fit(model, train, optimizer=optimizer, epochs=5, val_data=test, progress=False)
     assert history.epochs == 5
