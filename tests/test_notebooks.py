@@ -1,6 +1,7 @@
 """The chapters' shared conventions, checked on the stored notebooks (nbval checks their outputs)."""
 
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -144,3 +145,22 @@ def test_the_reference_checks_catch_what_they_are_for():
     assert NUMBERED_REFERENCE.search(f"{word} 03 writes") and not NUMBERED_REFERENCE.search(f"the {word}'s 3 models")
     assert CHAPTER_LINK.findall("the [RNN chapter](rnn.ipynb) and [here](cnn.ipynb#pooling)") == [
         ("rnn.ipynb", ""), ("cnn.ipynb", "#pooling")]
+
+
+def test_titles_are_renumbered_from_the_table_of_contents(tmp_path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from number_chapters import number
+    finally:
+        sys.path.pop(0)
+    (tmp_path / "chapters").mkdir()
+    for name, title in [("first", "# 1. First\n\nWhat you will learn"), ("second", "# 2. Second")]:
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(title)]),
+                       tmp_path / "chapters" / f"{name}.ipynb")
+    toc = {"format": "jb-book", "root": "intro", "parts": [{"caption": "A", "chapters": [
+        {"file": "chapters/second"}, {"file": "chapters/first"}]}]}
+    (tmp_path / "_toc.yml").write_text(yaml.safe_dump(toc))
+    assert number(tmp_path) == ["second.ipynb: # 1. Second", "first.ipynb: # 2. First"]
+    first = nbformat.read(tmp_path / "chapters" / "first.ipynb", as_version=4)
+    assert first.cells[0].source == "# 2. First\n\nWhat you will learn"
+    assert number(tmp_path) == []  # already in order: nothing is rewritten
