@@ -5,6 +5,7 @@
 #   make execute [NB=chapters/tensors.ipynb]   re-execute notebooks in place, saving outputs
 #   make lab                                      open the chapters in JupyterLab
 #   make test-gpu                                 `make test` with every notebook on CUDA
+#   make test-compat                              the oldest torch and torchvision pyproject.toml allows
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.dnnbook-installed
 NB ?= $(sort $(wildcard chapters/*.ipynb))
 DEBIAN_FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: setup system data book test test-gpu execute lab clean
+.PHONY: setup system data book test test-gpu test-compat execute lab clean
 
 setup: $(STAMP) data
 
@@ -57,6 +58,35 @@ test: setup
 # compare equal to CUDA runs.
 test-gpu: setup
 	DNNBOOK_DEVICE=cuda $(BIN)/python -m pytest tests chapters --nbval
+
+# The oldest PyTorch the package promises to work with (pyproject.toml's lower bounds), in a second
+# environment, with the NumPy it was built against, and the test tools pinned in requirements.txt.
+# dnnbook is then installed the way the chapters' Colab cell installs it: as a package, with its
+# dependencies, into a Python whose torch pip must keep. Outputs legitimately differ between
+# versions, so the notebooks run under --nbval-lax: every cell runs and every assert must hold.
+COMPAT := .venv-compat
+COMPAT_STAMP := $(COMPAT)/.dnnbook-installed
+LOWEST := torch==2.3.0 torchvision==0.18.0 numpy==1.26.4
+TEST_TOOLS := $(shell grep -E '^(pytest|nbval|ipykernel|nbformat|nbclient|PyYAML|docutils)==' requirements.txt)
+# tests/test_install.py builds a wheel with the environment's own setuptools (>= 77, pyproject.toml).
+BUILD_TOOLS := setuptools==84.2.1
+
+$(COMPAT_STAMP): requirements.txt pyproject.toml
+	rm -rf $(COMPAT)
+	$(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/python -m pip install $(LOWEST) $(TEST_TOOLS) $(BUILD_TOOLS)
+	$(COMPAT)/bin/python -m pip install .
+	$(COMPAT)/bin/python -c "import torch, torchvision; v = (torch.__version__, torchvision.__version__); \
+	  assert v[0].startswith('2.3.0') and v[1].startswith('0.18.0'), f'pip replaced the oldest torch: {v}'"
+	touch $@
+
+# The unit tests of the package, then every chapter. The tests of the book's build, browser, prose
+# and spelling check tools pinned in requirements.txt, not PyTorch, and stay with `make test`;
+# tests/test_install.py's Colab-style install is what the set-up above just did, with this torch.
+test-compat: $(COMPAT_STAMP) data
+	$(COMPAT)/bin/pytest tests --ignore=tests/test_book.py --ignore=tests/test_spelling.py \
+	  --ignore=tests/test_prose.py --ignore=tests/test_install.py
+	$(COMPAT)/bin/pytest --nbval-lax chapters
 
 execute: setup
 	$(BIN)/python tools/execute.py $(NB)
