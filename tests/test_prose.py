@@ -108,6 +108,10 @@ TIMED = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(s|ms|µs|us|seconds?|minutes?|
 # Figures a chapter may quote without printing them, each with its reason.
 JUSTIFIED: dict[str, dict[str, str]] = {
     # chapter: {figure as written: why it needs no printed source}
+    "cnn": {
+        "0.95": "OneCycleLR's default max_momentum (Adam's beta1 at the start and end), torch docs",
+        "0.85": "OneCycleLR's default base_momentum (Adam's beta1 at the peak rate), torch docs",
+    },
     "rnn": {
         "0.95": "sigma(3) = 0.9526: a value of the logistic function, not a measurement",
     },
