@@ -342,3 +342,65 @@ def _conv2d_flops(answer):
                     "C_in x kH x kW inputs.")
             return False, f"for {conv} on {shape} you said {got:,} FLOPs, FlopCounterMode counts {expected:,}.{hint}"
     return True, "agrees with FlopCounterMode, with stride, padding and dilation too."
+
+
+# The optimization chapter ------------------------------------------------------------------------
+
+def _adamw_variant(p, g, m, v, t, lr, betas, eps, weight_decay, *, correct=True, eps_inside=False,
+                   coupled=False):
+    """One step of AdamW, or of a typical wrong version of it, to recognise mistakes."""
+    beta1, beta2 = betas
+    if coupled:
+        g = g + weight_decay * p
+    else:
+        p = p * (1 - lr * weight_decay)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = (m / (1 - beta1 ** t), v / (1 - beta2 ** t)) if correct else (m, v)
+    denom = (v_hat + eps).sqrt() if eps_inside else v_hat.sqrt() + eps
+    return p - lr * m_hat / denom, m, v
+
+
+@_exercise("optimization.adamw_step")
+def _adamw_step(answer):
+    _callable(answer, "adamw_step(p, g, m, v, t, lr, betas, eps, weight_decay)")
+    generator = torch.Generator().manual_seed(0)
+    # (shape, gradient scale, lr, betas, eps, weight_decay): one case has gradients near eps, so
+    # that where eps goes shows, and one a large decay, so that coupling it shows.
+    cases = [((5,), 1.0, 1e-2, (0.9, 0.999), 1e-8, 0.01), ((3, 4), 1e-3, 1e-1, (0.8, 0.99), 1e-3, 0.0),
+             ((6,), 1.0, 1e-1, (0.9, 0.999), 1e-8, 0.5)]
+    mistakes = {"no bias correction": dict(correct=False), "eps inside the sqrt": dict(eps_inside=True),
+                "coupled weight decay": dict(coupled=True)}
+    hints = {"no bias correction": "divide m by (1 - beta1 ** t) and v by (1 - beta2 ** t) before the step; "
+                                   "both start at 0 and are too small in the first steps.",
+             "eps inside the sqrt": "add eps after the square root: sqrt(v_hat) + eps.",
+             "coupled weight decay": "AdamW does not add weight_decay * p to the gradient (that is Adam's L2); "
+                                     "it multiplies p by (1 - lr * weight_decay) before the Adam step."}
+    for shape, scale, lr, betas, eps, weight_decay in cases:
+        p0 = torch.randn(shape, dtype=torch.float64, generator=generator)
+        grads = [scale * torch.randn(shape, dtype=torch.float64, generator=generator) for _ in range(4)]
+        w = torch.nn.Parameter(p0.clone())
+        optimizer = torch.optim.AdamW([w], lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        p, m, v = p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)
+        wrong = {name: (p0.clone(), torch.zeros_like(p0), torch.zeros_like(p0)) for name in mistakes}
+        case = f"for a parameter of shape {shape} (lr {lr}, betas {betas}, eps {eps}, weight_decay {weight_decay})"
+        for t, g in enumerate(grads, start=1):
+            w.grad = g.clone()
+            optimizer.step()
+            inputs = (p.clone(), g.clone(), m.clone(), v.clone())
+            got = answer(*inputs, t, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+            if any(not torch.equal(a, b) for a, b in zip(inputs, (p, g, m, v))):
+                return False, f"{case} your function changed its inputs in place; return new tensors instead."
+            if not (isinstance(got, tuple) and len(got) == 3 and all(isinstance(x, torch.Tensor) for x in got)):
+                return False, "return a tuple (p, m, v) of three tensors."
+            for name, kwargs in mistakes.items():
+                wrong[name] = _adamw_variant(*wrong[name][:1], g, *wrong[name][1:], t, lr, betas, eps,
+                                             weight_decay, **kwargs)
+            if not torch.allclose(got[0], w.detach(), rtol=1e-7, atol=1e-10):
+                for name in mistakes:
+                    if torch.allclose(got[0], wrong[name][0], rtol=1e-7, atol=1e-10):
+                        return False, f"{case} step {t} differs from torch.optim.AdamW. Hint: {hints[name]}"
+                return False, (f"{case} step {t} differs from torch.optim.AdamW. Hint: m and v are running "
+                               "means with weights beta and (1 - beta); the step is lr * m_hat / (sqrt(v_hat) + eps).")
+            p, m, v = got
+    return True, "matches torch.optim.AdamW step for step, with and without weight decay, and for gradients near eps."

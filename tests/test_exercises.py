@@ -162,3 +162,54 @@ def test_each_chapter_checks_at_least_one_exercise_with_its_own_checker(notebook
     used = set(re.findall(r'dnnbook\.check\(\\"(\w+\.\w+)\\"', notebook.read_text()))
     assert used, f"{notebook.name} uses no dnnbook.check"
     assert all(name.startswith(notebook.stem + ".") for name in used) and used <= set(exercises())
+
+
+# The optimization chapter ------------------------------------------------------------------------
+
+def adamw_step(p, g, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+    beta1, beta2 = betas
+    p = p * (1 - lr * weight_decay)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return p - lr * m_hat / (v_hat.sqrt() + eps), m, v
+
+
+def adamw_wrong(correct=True, eps_inside=False, coupled=False, order="decay first", in_place=False):
+    def step(p, g, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        beta1, beta2 = betas
+        if coupled:
+            g = g + weight_decay * p
+        elif order == "decay first":
+            p = p * (1 - lr * weight_decay)
+        if in_place:
+            m.mul_(beta1).add_((1 - beta1) * g)
+        else:
+            m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = (m / (1 - beta1 ** t), v / (1 - beta2 ** t)) if correct else (m, v)
+        denom = (v_hat + eps).sqrt() if eps_inside else v_hat.sqrt() + eps
+        p = p - lr * m_hat / denom
+        if order == "decay last" and not coupled:
+            p = p * (1 - lr * weight_decay)
+        return p, m, v
+    return step
+
+
+RIGHT["optimization.adamw_step"] = adamw_step
+
+OPTIMIZATION_WRONG = [
+    (adamw_wrong(correct=False), "divide m by (1 - beta1 ** t)"),
+    (adamw_wrong(eps_inside=True), "add eps after the square root"),
+    (adamw_wrong(coupled=True), "AdamW does not add weight_decay * p to the gradient"),
+    (adamw_wrong(order="decay last"), "the step is lr * m_hat / (sqrt(v_hat) + eps)"),
+    (adamw_wrong(in_place=True), "changed its inputs in place"),
+    (lambda p, g, m, v, t, **hyper: adamw_step(p, g, m, v, t, **hyper)[0], "a tuple (p, m, v)"),
+]
+
+
+@pytest.mark.parametrize("answer, hint", OPTIMIZATION_WRONG, ids=[f"optimization.adamw_step-{i}" for i in range(6)])
+def test_optimization_wrong_answers_get_a_hint(answer, hint):
+    feedback = dnnbook.check("optimization.adamw_step", answer)
+    assert not feedback
+    assert hint in feedback.message, feedback
