@@ -129,6 +129,69 @@ def _softmax(answer):
         True, "matches torch.softmax, also on rows that would overflow.")
 
 
+# Exercise "view or copy, and which shape?": each expression on x = torch.arange(24).reshape(2, 3, 4),
+# with the kind of rule it tests (which picks the hint when a prediction is wrong).
+_VIEW_OR_COPY: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], str]] = {
+    "x[1]": (lambda x: x[1], "basic"),
+    "x[:, ::2]": (lambda x: x[:, ::2], "basic"),
+    "x[..., [0, 3]]": (lambda x: x[..., [0, 3]], "advanced"),
+    "x[x > 20]": (lambda x: x[x > 20], "mask"),
+    "x.transpose(0, 2)": (lambda x: x.transpose(0, 2), "strides"),
+    "x.reshape(6, 4)": (lambda x: x.reshape(6, 4), "reshape"),
+    "x.transpose(0, 1).reshape(6, 4)": (lambda x: x.transpose(0, 1).reshape(6, 4), "reshape"),
+    "x[:, 0].flatten()": (lambda x: x[:, 0].flatten(), "reshape"),
+    "x.unsqueeze(1).expand(2, 5, 3, 4)": (lambda x: x.unsqueeze(1).expand(2, 5, 3, 4), "strides"),
+    "x.float()": (lambda x: x.float(), "dtype"),
+}
+
+_SAID_VIEW_IS_COPY = {
+    "advanced": "indexing with a list or a tensor picks elements that strides cannot describe, so it copies.",
+    "mask": "a boolean mask picks elements that strides cannot describe, so it copies.",
+    "reshape": ("reshape and flatten copy when the dimensions they merge are not laid out one after the "
+                "other in memory: compare the strides before the call."),
+    "dtype": "a different dtype needs new memory for the new bytes.",
+}
+_SAID_COPY_IS_VIEW = {
+    "basic": "integers and slices select elements at regular steps: a new shape and strides, no copy.",
+    "strides": "transpose, permute, unsqueeze and expand only change shape and strides (expand uses stride 0).",
+    "reshape": "here the merged dimensions are consecutive in memory, so reshape and flatten return a view.",
+}
+_SHAPE_HINT = {
+    "basic": "an integer index removes its dimension; a slice start:stop:step keeps it, with fewer entries.",
+    "advanced": "an index list replaces its dimension by one of the list's length.",
+    "mask": "a mask gives a 1-D result with one entry per True.",
+    "strides": "write down each dimension's size after the call, in order.",
+    "reshape": "reshape gives exactly the shape asked for; flatten merges all dimensions into one.",
+    "dtype": "changing the dtype keeps the shape.",
+}
+
+
+@_exercise("tensors.view_or_copy")
+def _view_or_copy(answer):
+    if not isinstance(answer, dict):
+        raise TypeError('pass a dict {expression: ("view" or "copy", shape)}, one entry per expression')
+    missing = [expression for expression in _VIEW_OR_COPY if expression not in answer]
+    if missing:
+        return False, f"predict every expression; missing: {', '.join(missing)}."
+    for expression, (compute, rule) in _VIEW_OR_COPY.items():
+        x = torch.arange(24).reshape(2, 3, 4)  # (2, 3, 4), fresh for each expression
+        result = compute(x)
+        shares = result.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+        prediction = answer[expression]
+        if not (isinstance(prediction, (tuple, list)) and len(prediction) == 2):
+            return False, f'for {expression} give a pair ("view" or "copy", shape), not {prediction!r}.'
+        kind, shape = prediction
+        if kind not in ("view", "copy"):
+            return False, f'for {expression} say "view" or "copy", not {kind!r}.'
+        if kind == "view" and not shares:
+            return False, f"{expression} is not a view. Hint: {_SAID_VIEW_IS_COPY[rule]}"
+        if kind == "copy" and shares:
+            return False, f"{expression} shares x's memory. Hint: {_SAID_COPY_IS_VIEW[rule]}"
+        if tuple(shape) != tuple(result.shape):
+            return False, f"for {expression} the shape is not {tuple(shape)}. Hint: {_SHAPE_HINT[rule]}"
+    return True, f"all {len(_VIEW_OR_COPY)} predictions right, views and copies and shapes."
+
+
 # The autograd chapter ----------------------------------------------------------------------------
 
 @_exercise("autograd.cross_entropy_grad")

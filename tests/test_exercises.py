@@ -38,6 +38,25 @@ def ce_grad(logits, labels):
     return (torch.softmax(logits, 1) - F.one_hot(labels, logits.shape[1])) / len(labels)
 
 
+# The tensors chapter's "view or copy, and which shape?", answered by hand (not computed).
+VIEW_OR_COPY = {
+    "x[1]": ("view", (3, 4)),
+    "x[:, ::2]": ("view", (2, 2, 4)),
+    "x[..., [0, 3]]": ("copy", (2, 3, 2)),
+    "x[x > 20]": ("copy", (3,)),
+    "x.transpose(0, 2)": ("view", (4, 3, 2)),
+    "x.reshape(6, 4)": ("view", (6, 4)),
+    "x.transpose(0, 1).reshape(6, 4)": ("copy", (6, 4)),
+    "x[:, 0].flatten()": ("copy", (8,)),
+    "x.unsqueeze(1).expand(2, 5, 3, 4)": ("view", (2, 5, 3, 4)),
+    "x.float()": ("copy", (2, 3, 4)),
+}
+
+
+def _predict(**changes):
+    return {expression: changes.get(expression, prediction) for expression, prediction in VIEW_OR_COPY.items()}
+
+
 def lse_log_softmax(z):
     return z - torch.logsumexp(z, dim=1, keepdim=True)
 
@@ -75,6 +94,7 @@ RIGHT = {
     "mlp.log_softmax": lse_log_softmax,
     "tensors.broadcast_shape": right_broadcast,
     "tensors.softmax": stable_softmax,
+    "tensors.view_or_copy": VIEW_OR_COPY,
     "autograd.cross_entropy_grad": ce_grad,
     "regularization.fold_batchnorm": fold_batchnorm,
     "cnn.conv1x1": lambda x, w, b: F.conv2d(x, w, b),
@@ -90,6 +110,20 @@ WRONG = [  # (exercise, answer, what the feedback must say)
      "do not broadcast, but you returned"),
     ("tensors.softmax", lambda z: z.exp() / z.exp().sum(dim=1, keepdim=True), "subtract each row's maximum"),
     ("tensors.softmax", lambda z: (e := (z - z.max()).exp()) / e.sum(), "normalise each row"),
+    ("tensors.view_or_copy", {e: ("view", shape) for e, (_, shape) in VIEW_OR_COPY.items()}, "a list or a tensor"),
+    ("tensors.view_or_copy", {e: ("copy", shape) for e, (_, shape) in VIEW_OR_COPY.items()}, "integers and slices"),
+    ("tensors.view_or_copy", _predict(**{"x[x > 20]": ("view", (3,))}), "a boolean mask"),
+    ("tensors.view_or_copy", _predict(**{"x.transpose(0, 1).reshape(6, 4)": ("view", (6, 4))}), "compare the strides"),
+    ("tensors.view_or_copy", _predict(**{"x[:, 0].flatten()": ("view", (8,))}), "not laid out one after the other"),
+    ("tensors.view_or_copy", _predict(**{"x.reshape(6, 4)": ("copy", (6, 4))}), "consecutive in memory"),
+    ("tensors.view_or_copy", _predict(**{"x.unsqueeze(1).expand(2, 5, 3, 4)": ("copy", (2, 5, 3, 4))}), "stride 0"),
+    ("tensors.view_or_copy", _predict(**{"x.float()": ("view", (2, 3, 4))}), "a different dtype"),
+    ("tensors.view_or_copy", _predict(**{"x[1]": ("view", (1, 3, 4))}), "an integer index removes"),
+    ("tensors.view_or_copy", _predict(**{"x[x > 20]": ("copy", (2, 3, 4))}), "one entry per True"),
+    ("tensors.view_or_copy", _predict(**{"x[1]": ("a view", (3, 4))}), 'say "view" or "copy"'),
+    ("tensors.view_or_copy", _predict(**{"x[1]": "view"}), "give a pair"),
+    ("tensors.view_or_copy", {e: p for e, p in VIEW_OR_COPY.items() if e != "x.float()"}, "missing: x.float()"),
+    ("tensors.view_or_copy", list(VIEW_OR_COPY.values()), "pass a dict"),
     ("autograd.cross_entropy_grad", lambda s, t: ce_grad(s, t) * len(t), "the 1/N of the mean"),
     ("autograd.cross_entropy_grad", lambda s, t: torch.softmax(s, 1) / len(t), "one-hot labels"),
     ("autograd.cross_entropy_grad", 42, "a function"),
