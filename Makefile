@@ -84,6 +84,8 @@ $(COMPAT_STAMP): requirements.txt pyproject.toml
 # and spelling check tools pinned in requirements.txt, not PyTorch, and stay with `make test`;
 # tests/test_install.py's Colab-style install is what the set-up above just did, with this torch.
 test-compat: $(COMPAT_STAMP) data
+	# This checkout's dnnbook, freshly: the one installed with the environment may be older.
+	$(COMPAT)/bin/python -m pip install -q --no-deps --no-build-isolation --force-reinstall .
 	$(COMPAT)/bin/pytest tests --ignore=tests/test_book.py --ignore=tests/test_spelling.py \
 	  --ignore=tests/test_prose.py --ignore=tests/test_install.py
 	$(COMPAT)/bin/pytest --nbval-lax chapters
