@@ -164,3 +164,13 @@ def test_titles_are_renumbered_from_the_table_of_contents(tmp_path):
     first = nbformat.read(tmp_path / "chapters" / "first.ipynb", as_version=4)
     assert first.cells[0].source == "# 2. First\n\nWhat you will learn"
     assert number(tmp_path) == []  # already in order: nothing is rewritten
+
+
+def test_every_figure_has_alternative_text(notebook):
+    # MyST-NB writes cell.metadata.mystnb.image.alt into the <img alt> of the HTML book; without it
+    # the alt is the image's file name, which says nothing to a reader who cannot see the figure.
+    path, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and any("image/png" in output.get("data", {}) for output in cell.outputs):
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt.split()) >= 8, f"{path.name} cell {index}: describe the figure in mystnb.image.alt"
