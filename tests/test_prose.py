@@ -203,9 +203,13 @@ def test_prose_quotes_no_timing_that_the_code_does_not_bound(chapter):
 # 5. Asserts that say what the prose claims ---------------------------------------------------------
 
 def _trivial(test: ast.expr) -> bool:
-    """`x > 0`, `x >= 0` (or several joined by `and`): true of almost any measurement."""
+    """`x > 0`, `x >= 0`, several joined by `and`, or `all(x > 0 for x in xs)`: true of almost
+    any measurement."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
         return all(_trivial(value) for value in test.values)
+    if (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id in ("all", "any")
+            and len(test.args) == 1 and isinstance(test.args[0], (ast.GeneratorExp, ast.ListComp))):
+        return _trivial(test.args[0].elt)
     return (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Gt, ast.GtE))
             and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value == 0)
 
@@ -219,6 +223,9 @@ def test_the_trivial_assert_check_catches_what_it_is_for():
     assert only_trivial_asserts("assert ours > 0 and fused > 0\nassert seconds >= 0")
     assert not only_trivial_asserts("assert ours > 0\nassert fused < 0.8 * ours")
     assert not only_trivial_asserts("assert speedup > 2")
+    assert only_trivial_asserts("assert all(v > 0 for values in table.values() for v in values)")
+    assert only_trivial_asserts("assert any([s >= 0 for s in seconds]) and total > 0")
+    assert not only_trivial_asserts("assert all(v > 2 * slow for v in fast)")
 
 
 def test_ignored_outputs_are_followed_by_asserts_that_say_something(chapter):
