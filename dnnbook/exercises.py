@@ -393,18 +393,25 @@ def _conv2d_flops(answer):
 
     cases = [(torch.nn.Conv2d(16, 32, 3, padding=1), (8, 16, 14, 14)),
              (torch.nn.Conv2d(3, 8, 5, stride=2), (2, 3, 32, 32)),
-             (torch.nn.Conv2d(1, 4, 3, padding=2, dilation=2, bias=False), (1, 1, 28, 28))]
+             (torch.nn.Conv2d(1, 4, 3, padding=2, dilation=2, bias=False), (1, 1, 28, 28)),
+             (torch.nn.Conv2d(16, 32, 3, padding=1, groups=4), (2, 16, 10, 10)),   # grouped
+             (torch.nn.Conv2d(8, 8, 3, groups=8), (2, 8, 12, 12))]                 # depthwise
     for conv, shape in cases:
         with FlopCounterMode(display=False) as counter:
             out = conv(torch.zeros(shape))
         expected = counter.get_total_flops()
         got = answer(conv, shape)
         if got != expected:
-            hint = (" Hint: a multiply-add is 2 FLOPs." if got * 2 == expected else
-                    f" Hint: the output here is {tuple(out.shape)}; each value is a dot product over "
-                    "C_in x kH x kW inputs.")
+            if got * 2 == expected:
+                hint = " Hint: a multiply-add is 2 FLOPs."
+            elif conv.groups > 1 and got == expected * conv.groups:
+                hint = (f" Hint: with groups={conv.groups} each output channel sees only "
+                        f"C_in / groups = {conv.in_channels // conv.groups} input channels.")
+            else:
+                hint = (f" Hint: the output here is {tuple(out.shape)}; each value is a dot product over "
+                        "(C_in / groups) x kH x kW inputs.")
             return False, f"for {conv} on {shape} you said {got:,} FLOPs, FlopCounterMode counts {expected:,}.{hint}"
-    return True, "agrees with FlopCounterMode, with stride, padding and dilation too."
+    return True, "agrees with FlopCounterMode, with stride, padding, dilation and groups too."
 
 
 # The optimization chapter ------------------------------------------------------------------------

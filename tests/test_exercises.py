@@ -66,7 +66,11 @@ def conv_flops(conv, shape):
     kh, kw = conv.kernel_size
     h_out = (h + 2 * conv.padding[0] - conv.dilation[0] * (kh - 1) - 1) // conv.stride[0] + 1
     w_out = (w + 2 * conv.padding[1] - conv.dilation[1] * (kw - 1) - 1) // conv.stride[1] + 1
-    return 2 * n * conv.out_channels * h_out * w_out * conv.in_channels * kh * kw
+    return 2 * n * conv.out_channels * h_out * w_out * (conv.in_channels // conv.groups) * kh * kw
+
+
+def conv_flops_ignoring_groups(conv, shape):
+    return conv_flops(conv, shape) * conv.groups
 
 
 def conv_flops_ignoring_stride(conv, shape):
@@ -158,6 +162,7 @@ WRONG = [  # (exercise, answer, what the feedback must say)
     ("transformer.padding_mask", lambda lengths, S: padding_mask(lengths + 1, S), "j < lengths[b]"),
     ("gpu.conv2d_flops", lambda conv, shape: conv_flops(conv, shape) // 2, "a multiply-add is 2 FLOPs"),
     ("gpu.conv2d_flops", conv_flops_ignoring_stride, "the output here is (2, 8, 14, 14)"),
+    ("gpu.conv2d_flops", conv_flops_ignoring_groups, "each output channel sees only C_in / groups = 4"),
 ]
 
 
