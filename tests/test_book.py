@@ -27,7 +27,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture(scope="module")
 def html(tmp_path_factory):
     source = tmp_path_factory.mktemp("book") / "book"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", "_build", ".git", ".pytest_cache"))
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".venv-compat", "_build", ".git", ".pytest_cache"))
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run([str(jupyter_book), "build", str(source), "--warningiserror", "--keep-going"],
                             capture_output=True, text=True)
