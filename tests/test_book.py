@@ -2,8 +2,9 @@
 
 The book is built once (into a temporary copy, so the reader's _build is never touched), served
 on 127.0.0.1, and every request to any other host is blocked and counted: the pages must work
-with no network. Screenshots of each chapter page land in _build/screenshots/ for a person to look at.
-The PDF edition (tools/pdf.py) is printed from the same pages and checked from the PDF itself.
+with no network. axe-core checks every page in the theme's light and dark modes, and screenshots
+of both land in _build/screenshots/ for a person to look at. The PDF edition (tools/pdf.py) is
+printed from the same pages and checked from the PDF itself.
 """
 
 import json
@@ -123,9 +124,68 @@ def test_chapter_page_renders_offline(browser, notebook):
         page.wait_for_selector(".widget-interact .widget-output")
         assert page.locator(".widget-interact .widget-output").first.inner_html().strip(), "empty explorer"
     assert outside == [], f"failed or outside requests: {outside[:5]}"
+    page.close()
+
+
+# What axe-core must not find: anything it rates serious or critical, and headings out of order
+# (which it rates moderate, but a reader navigating by headings is lost without them).
+AXE_IMPACTS = {"serious", "critical"}
+AXE_HEADINGS = {"heading-order", "page-has-heading-one", "empty-heading"}
+# axe's preload fetches the style sheets again to read them, and resolves the theme's
+# `@import "../basic.css"` against the page instead of the sheet: a request that fails. What it
+# preloads them for, css-orientation-lock, is then not checked: no style sheet of the book or
+# its theme mentions orientation.
+AXE_OPTIONS = {"resultTypes": ["violations"], "preload": False}
+# Highlighted code puts each token in a span of its own (9,000 on the MLP page), and measuring the
+# contrast of every one takes axe minutes per book. Their contrast depends only on their colour and
+# their code block's background, so the colour rules run on one block or span of each such
+# combination on the page (marked by CODE_SAMPLES) and on everything outside code blocks; every
+# other rule runs on the whole page. Only the colour rules depend on the mode, so only they run again
+# in dark mode.
+CODE_SAMPLES = """() => { const seen = new Set();
+  for (const element of document.querySelectorAll('article .highlight pre, article .highlight pre span')) {
+    element.removeAttribute('data-axe-sample');
+    const key = [element, element.closest('pre'), element.closest('.highlight')]
+      .map(e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]).join();
+    if (element.textContent.trim() && !seen.has(key)) { seen.add(key); element.setAttribute('data-axe-sample', ''); }
+  } }"""
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+COLOURS = ({"include": [["html"], ["[data-axe-sample]"]], "exclude": [["article .highlight pre"]]},
+           {**AXE_OPTIONS, "runOnly": COLOUR_RULES})
+AXE_RUNS = {"light": [({"include": [["html"]]},
+                       {**AXE_OPTIONS, "rules": {rule: {"enabled": False} for rule in COLOUR_RULES}}), COLOURS],
+            "dark": [COLOURS]}
+PAGES = ["intro", *(f"chapters/{path.stem}" for path in CHAPTERS)]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[Path(path).name for path in PAGES])
+def test_page_is_accessible_in_light_and_dark_mode(browser, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page, outside = open_page(browser, f"{path}.html")
+    page.wait_for_function(pdf_edition.READY)  # equations typeset, explorers drawn
+    page.evaluate(Axe().axe_script)  # axe-core, as the package bundles it
     shots = ROOT / "_build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / f"{notebook.stem}.png"))
+    for mode in ("light", "dark"):
+        # What the theme's light/dark switch sets; its colours change in CSS transitions, which
+        # must have ended before axe measures contrast.
+        page.evaluate("mode => { document.documentElement.dataset.mode = mode;"
+                      " document.documentElement.dataset.theme = mode; }", mode)
+        page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+        page.evaluate(CODE_SAMPLES)
+        found = [violation for context, options in AXE_RUNS[mode]
+                 for violation in page.evaluate("([c, o]) => axe.run(c, o).then(r => r.violations)", [context, options])
+                 if violation["impact"] in AXE_IMPACTS or violation["id"] in AXE_HEADINGS]
+        assert found == [], f"{mode} mode: " + "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes'][:3]]}" for v in found)
+        # The top of the page, and its first equation (or second cell, or section) with what surrounds it.
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.screenshot(path=str(shots / f"{Path(path).name}-{mode}.png"))
+        page.evaluate("() => (document.querySelector('article div.math') || document.querySelectorAll("
+                      "'article .cell')[1] || document.querySelector('article h2')).scrollIntoView()")
+        page.screenshot(path=str(shots / f"{Path(path).name}-{mode}-body.png"))
+    assert outside == []
     page.close()
 
 
