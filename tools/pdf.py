@@ -41,10 +41,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-b
 PAPER = {"format": "A4", "margin": {"top": "16mm", "bottom": "18mm", "left": "16mm", "right": "16mm"}}
 FOOTER = ('<div style="width: 100%; font-size: 12px; text-align: center; color: #333;">'
           '<span class="pageNumber"></span></div>')
-# Rendered when every equation is typeset and every saved widget (explorer, progress bar) is drawn.
-READY = """() => window.MathJax && MathJax.startup && MathJax.startup.promise.then(() =>
-  Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
-       .every(view => view.parentElement.querySelector('.jupyter-widgets')))"""
+# Rendered when every equation is typeset (on a page that loads MathJax) and every saved widget
+# (explorer, progress bar) is drawn.
+READY = """async () => {
+  if (document.querySelector('script[src*="mathjax"]')) {
+    if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) return false;
+    await MathJax.startup.promise;
+  }
+  return Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
+              .every(view => view.parentElement.querySelector('.jupyter-widgets'));
+}"""
 # The page's title and section titles as the reader sees them (without the "#" permalinks).
 HEADINGS = """() => Array.from(document.querySelectorAll('article.bd-article h1, article.bd-article h2'))
   .map(heading => { const copy = heading.cloneNode(true);
