@@ -198,7 +198,6 @@ def test_search_finds_the_autograd_chapter(browser):
     page.close()
 
 
-
 @pytest.fixture(scope="module")
 def book_pdf(browser, tmp_path_factory):
     """The PDF edition printed from the test's build, read back with pypdf: (reader, text by page)."""
@@ -249,6 +248,24 @@ def test_pdf_has_contents_bookmarks_and_page_numbers(book_pdf):
     assert [page.split()[-1] for page in text[1:]] == [str(number) for number in range(2, len(text) + 1)]
 
 
+def images(page) -> int:
+    """The image XObjects a page draws, also those inside the forms it draws (as Chromium nests them)."""
+    def count(resources, seen):
+        found = 0
+        for reference in resources.get("/XObject", {}).values():
+            xobject = reference.get_object()
+            if id(xobject) in seen:
+                continue
+            seen.add(id(xobject))
+            if xobject["/Subtype"] == "/Image":
+                found += 1
+            elif xobject["/Subtype"] == "/Form" and "/Resources" in xobject:
+                found += count(xobject["/Resources"].get_object(), seen)
+        return found
+    return count(page.get("/Resources", {}), set())
+
+
+# What raw TeX leaves in text: a command (\frac), or the delimiters $$, \( and \[.
 TEX = re.compile(r"\\[A-Za-z]+|\$\$|\\[(\[]")
 
 
@@ -281,20 +298,3 @@ def test_pdf_has_every_chapter_with_its_outputs_equations_and_figures(book_pdf):
         figures = sum("image/png" in output.get("data", {}) for cell in notebook.cells
                       for output in cell.get("outputs", []))
         assert sum(images(reader.pages[index]) for index in pages) >= figures, path.name
-
-
-def images(page) -> int:
-    """The image XObjects a page draws, also those inside the forms it draws (as Chromium nests them)."""
-    def count(resources, seen):
-        found = 0
-        for reference in resources.get("/XObject", {}).values():
-            xobject = reference.get_object()
-            if id(xobject) in seen:
-                continue
-            seen.add(id(xobject))
-            if xobject["/Subtype"] == "/Image":
-                found += 1
-            elif xobject["/Subtype"] == "/Form" and "/Resources" in xobject:
-                found += count(xobject["/Resources"].get_object(), seen)
-        return found
-    return count(page.get("/Resources", {}), set())
