@@ -1,6 +1,7 @@
 # The book in two commands, each of which sets everything up first on a fresh machine:
 #   make book   build the HTML book into _build/html (from the stored, verified outputs)
 #   make test   run the unit tests and every notebook under strict nbval
+#   make pdf    build the HTML book, then print it into one PDF, _build/pdf/dnnbook.pdf
 # and, for authors:
 #   make execute [NB=chapters/tensors.ipynb]   re-execute notebooks in place, saving outputs
 #   make lab                                      open the chapters in JupyterLab
@@ -14,7 +15,7 @@ STAMP := $(VENV)/.dnnbook-installed
 NB ?= $(sort $(wildcard chapters/*.ipynb))
 DEBIAN_FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: setup system data book test test-gpu test-compat execute lab clean
+.PHONY: setup system data book pdf test test-gpu test-compat execute lab clean
 
 setup: $(STAMP) data
 
@@ -49,6 +50,11 @@ data: system
 book: setup
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+
+# The PDF edition: the built pages printed by Chromium (`make system` installs it) and joined;
+# tools/pdf.py says how, and why this route rather than LaTeX.
+pdf: book
+	$(BIN)/python tools/pdf.py _build/html _build/pdf/dnnbook.pdf
 
 test: setup
 	$(BIN)/python -m pytest tests chapters --nbval

@@ -2,24 +2,32 @@
 
 The book is built once (into a temporary copy, so the reader's _build is never touched), served
 on 127.0.0.1, and every request to any other host is blocked and counted: the pages must work
-with no network. Screenshots of each chapter page land in _build/screenshots/ for a person to look at.
+with no network. axe-core checks every page in the theme's light and dark modes, and screenshots
+of both land in _build/screenshots/ for a person to look at. The PDF edition (tools/pdf.py) is
+printed from the same pages and checked from the PDF itself.
 """
 
-import functools
-import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
-import threading
+import unicodedata
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
 ROOT = Path(__file__).parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+sys.path.insert(0, str(ROOT / "tools"))
+try:
+    import pdf as pdf_edition
+    from number_chapters import chapters as chapters_in_toc_order
+finally:
+    sys.path.pop(0)
 REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -72,22 +80,10 @@ def browser(html):
         pytest.skip("needs Chromium (sudo apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(QuietHandler, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield chromium, f"http://127.0.0.1:{server.server_address[1]}"
+    with pdf_edition.serve(html) as base, sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=pdf_edition.CHROMIUM_ARGS)
+        yield chromium, base
         chromium.close()
-    server.shutdown()
-    server.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def open_page(browser, path):
@@ -128,9 +124,68 @@ def test_chapter_page_renders_offline(browser, notebook):
         page.wait_for_selector(".widget-interact .widget-output")
         assert page.locator(".widget-interact .widget-output").first.inner_html().strip(), "empty explorer"
     assert outside == [], f"failed or outside requests: {outside[:5]}"
+    page.close()
+
+
+# What axe-core must not find: anything it rates serious or critical, and headings out of order
+# (which it rates moderate, but a reader navigating by headings is lost without them).
+AXE_IMPACTS = {"serious", "critical"}
+AXE_HEADINGS = {"heading-order", "page-has-heading-one", "empty-heading"}
+# axe's preload fetches the style sheets again to read them, and resolves the theme's
+# `@import "../basic.css"` against the page instead of the sheet: a request that fails. What it
+# preloads them for, css-orientation-lock, is then not checked: no style sheet of the book or
+# its theme mentions orientation.
+AXE_OPTIONS = {"resultTypes": ["violations"], "preload": False}
+# Highlighted code puts each token in a span of its own (9,000 on the MLP page), and measuring the
+# contrast of every one takes axe minutes per book. Their contrast depends only on their colour and
+# their code block's background, so the colour rules run on one block or span of each such
+# combination on the page (marked by CODE_SAMPLES) and on everything outside code blocks; every
+# other rule runs on the whole page. Only the colour rules depend on the mode, so only they run again
+# in dark mode.
+CODE_SAMPLES = """() => { const seen = new Set();
+  for (const element of document.querySelectorAll('article .highlight pre, article .highlight pre span')) {
+    element.removeAttribute('data-axe-sample');
+    const key = [element, element.closest('pre'), element.closest('.highlight')]
+      .map(e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]).join();
+    if (element.textContent.trim() && !seen.has(key)) { seen.add(key); element.setAttribute('data-axe-sample', ''); }
+  } }"""
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+COLOURS = ({"include": [["html"], ["[data-axe-sample]"]], "exclude": [["article .highlight pre"]]},
+           {**AXE_OPTIONS, "runOnly": COLOUR_RULES})
+AXE_RUNS = {"light": [({"include": [["html"]]},
+                       {**AXE_OPTIONS, "rules": {rule: {"enabled": False} for rule in COLOUR_RULES}}), COLOURS],
+            "dark": [COLOURS]}
+PAGES = ["intro", *(f"chapters/{path.stem}" for path in CHAPTERS)]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[Path(path).name for path in PAGES])
+def test_page_is_accessible_in_light_and_dark_mode(browser, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page, outside = open_page(browser, f"{path}.html")
+    page.wait_for_function(pdf_edition.READY)  # equations typeset, explorers drawn
+    page.evaluate(Axe().axe_script)  # axe-core, as the package bundles it
     shots = ROOT / "_build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / f"{notebook.stem}.png"))
+    for mode in ("light", "dark"):
+        # What the theme's light/dark switch sets; its colours change in CSS transitions, which
+        # must have ended before axe measures contrast.
+        page.evaluate("mode => { document.documentElement.dataset.mode = mode;"
+                      " document.documentElement.dataset.theme = mode; }", mode)
+        page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+        page.evaluate(CODE_SAMPLES)
+        found = [violation for context, options in AXE_RUNS[mode]
+                 for violation in page.evaluate("([c, o]) => axe.run(c, o).then(r => r.violations)", [context, options])
+                 if violation["impact"] in AXE_IMPACTS or violation["id"] in AXE_HEADINGS]
+        assert found == [], f"{mode} mode: " + "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes'][:3]]}" for v in found)
+        # The top of the page, and its first equation (or second cell, or section) with what surrounds it.
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.screenshot(path=str(shots / f"{Path(path).name}-{mode}.png"))
+        page.evaluate("() => (document.querySelector('article div.math') || document.querySelectorAll("
+                      "'article .cell')[1] || document.querySelector('article h2')).scrollIntoView()")
+        page.screenshot(path=str(shots / f"{Path(path).name}-{mode}-body.png"))
+    assert outside == []
     page.close()
 
 
@@ -141,3 +196,105 @@ def test_search_finds_the_autograd_chapter(browser):
     assert any("Automatic differentiation" in title for title in titles), titles
     assert outside == []
     page.close()
+
+
+@pytest.fixture(scope="module")
+def book_pdf(browser, tmp_path_factory):
+    """The PDF edition printed from the test's build, read back with pypdf: (reader, text by page)."""
+    from pypdf import PdfReader
+
+    out = tmp_path_factory.mktemp("pdf") / "dnnbook.pdf"
+    pdf_edition.build(*browser, out)
+    reader = PdfReader(out)
+    return reader, [page.extract_text() for page in reader.pages]
+
+
+def squeezed(text: str) -> str:
+    """Text to compare with the PDF's: without whitespace, as the PDF wraps long lines of code and
+    prose wherever they meet the margin, and with ligatures (the "ff" of "off") spelled out."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def bookmarks(reader) -> dict[str, tuple[range, list[int]]]:
+    """Each top-level bookmark's title: its pages (up to the next one's) and the pages its sections start on."""
+    top, sections = [], {}
+    for item in reader.outline:
+        if isinstance(item, list):
+            sections[top[-1][0]] = [reader.get_destination_page_number(child) for child in item]
+        else:
+            top.append((item.title, reader.get_destination_page_number(item)))
+    ends = [start for _, start in top[1:]] + [len(reader.pages)]
+    return {title: (range(start, end), sections.get(title, [])) for (title, start), end in zip(top, ends)}
+
+
+def chapter_titles() -> list[str]:
+    return [nbformat.read(path, as_version=4).cells[0].source.splitlines()[0].removeprefix("# ")
+            for path in chapters_in_toc_order()]
+
+
+def test_pdf_has_contents_bookmarks_and_page_numbers(book_pdf):
+    reader, text = book_pdf
+    titles = chapter_titles()
+    marks = bookmarks(reader)
+    assert list(marks)[0] == "Contents" and list(marks)[-len(titles):] == titles, list(marks)
+    first_chapter = marks[titles[0]][0].start
+    contents = squeezed("".join(text[marks["Contents"][0].start:first_chapter]))
+    for title in titles:
+        pages, sections = marks[title]
+        assert squeezed(f"{title}{pages.start + 1}") in contents, f"the contents miss {title}"
+        # Its sections are bookmarked under it, in order, each on a page of the chapter.
+        assert len(sections) >= 3 and sections == sorted(sections) and set(sections) <= set(pages), title
+    # On every page but the title page, its number, printed last.
+    assert [page.split()[-1] for page in text[1:]] == [str(number) for number in range(2, len(text) + 1)]
+
+
+def images(page) -> int:
+    """The image XObjects a page draws, also those inside the forms it draws (as Chromium nests them)."""
+    def count(resources, seen):
+        found = 0
+        for reference in resources.get("/XObject", {}).values():
+            xobject = reference.get_object()
+            if id(xobject) in seen:
+                continue
+            seen.add(id(xobject))
+            if xobject["/Subtype"] == "/Image":
+                found += 1
+            elif xobject["/Subtype"] == "/Form" and "/Resources" in xobject:
+                found += count(xobject["/Resources"].get_object(), seen)
+        return found
+    return count(page.get("/Resources", {}), set())
+
+
+# What raw TeX leaves in text: a command (\frac), or the delimiters $$, \( and \[.
+TEX = re.compile(r"\\[A-Za-z]+|\$\$|\\[(\[]")
+
+
+def test_pdf_has_every_chapter_with_its_outputs_equations_and_figures(book_pdf):
+    reader, text = book_pdf
+    marks = bookmarks(reader)
+    assert not any("\\frac" in page for page in text), "raw TeX in the PDF"
+    for path, title in zip(chapters_in_toc_order(), chapter_titles()):
+        notebook = nbformat.read(path, as_version=4)
+        pages = marks[title][0]
+        printed = "".join(text[index] for index in pages)
+        # Every section heading of the chapter, the first and last lines of every code cell (the
+        # exercises' solutions included) and the first line of every stored text output.
+        headings = [line.removeprefix("## ").replace("`", "") for cell in notebook.cells
+                    if cell.cell_type == "markdown" for line in cell.source.splitlines() if line.startswith("## ")]
+        code = [line for cell in notebook.cells if cell.cell_type == "code" and cell.source.strip()
+                for line in (cell.source.strip().splitlines()[0], cell.source.strip().splitlines()[-1])]
+        outputs = [output["text"].strip().splitlines()[0] for cell in notebook.cells
+                   for output in cell.get("outputs", []) if output.get("name") == "stdout" and output["text"].strip()]
+        whole = squeezed(printed)
+        missing = [line for line in headings + code + outputs if squeezed(line) not in whole]
+        assert headings and code and outputs and missing == [], f"{path.name}: not in the PDF: {missing[:5]}"
+        # TeX commands appear only where the code itself writes them (matplotlib labels): the
+        # equations of the prose were typeset.
+        cells = "".join(cell.source + json.dumps(cell.get("outputs", [])) for cell in notebook.cells
+                        if cell.cell_type == "code")
+        raw = set(TEX.findall(printed)) - set(TEX.findall(cells.replace("\\\\", "\\")))
+        assert raw == set(), f"{path.name}: raw TeX in the PDF: {sorted(raw)}"
+        # Every figure the chapter's cells stored is embedded (explorers add theirs).
+        figures = sum("image/png" in output.get("data", {}) for cell in notebook.cells
+                      for output in cell.get("outputs", []))
+        assert sum(images(reader.pages[index]) for index in pages) >= figures, path.name
