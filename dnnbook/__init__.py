@@ -2,7 +2,7 @@
 
 What a chapter teaches is written in the chapter; this package holds only what several chapters
 need: choosing a device, seeding, loading data, the training loop, checkpoints, plotting, expected
-errors, experiments over seeds and the exercise checkers.
+errors, experiments over seeds, sampling text from a language model and the exercise checkers.
 """
 
 from dnnbook.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -14,6 +14,7 @@ from dnnbook.experiments import Summary, distinguishable, over_seeds, table
 from dnnbook.loader import TensorLoader
 from dnnbook.metrics import confusion_matrix, predict
 from dnnbook.plot import plot_confusion_matrix, plot_history, show_images, use_book_style
+from dnnbook.sampling import next_token_probs, sample_next
 from dnnbook.seed import seed_everything
 from dnnbook.text import (CharCorpus, bigram_bits_per_char, bits_per_char, fit_bigram, load_text_corpus,
                           random_windows, sequential_windows)
@@ -26,7 +27,7 @@ __all__ = [
     "Feedback", "History", "Summary", "TensorLoader", "available_devices", "bigram_bits_per_char",
     "bits_per_char", "check", "confusion_matrix", "data_dir", "distinguishable", "evaluate",
     "expect_error", "fit", "fit_bigram", "get_device", "load_checkpoint", "load_fashion_mnist",
-    "load_text_corpus", "over_seeds", "plot_confusion_matrix", "plot_history", "predict",
-    "random_windows", "save_checkpoint", "seed_everything", "sequential_windows", "show_images",
+    "load_text_corpus", "next_token_probs", "over_seeds", "plot_confusion_matrix", "plot_history", "predict",
+    "random_windows", "sample_next", "save_checkpoint", "seed_everything", "sequential_windows", "show_images",
     "table", "use_book_style",
 ]
