@@ -1,9 +1,15 @@
-// Accessibility fixes for the explorers (ipywidgets rendered from their saved state).
+// The book's one script. Two jobs, both for the explorers (dnnbook/explorer.py):
 //
-// The widget manager draws the explorers after the page has loaded, and its slider handles and
-// output images come with no accessible name. This names each slider handle after its label and
-// gives each image an explorer draws an alternative text that says which explorer settings it
-// shows. It runs on every widget the manager adds, whenever it adds it.
+// 1. Static explorers. In the HTML book an explorer is the static version `dnnbook.explore` stored
+//    next to the live widget: a control per gridded setting (a range input or a menu) and one
+//    hidden block per precomputed state, in the order of the grid's product (first control
+//    slowest). Moving a control shows the state of the controls' values and hides the others.
+//
+// 2. Accessibility fixes for the explorers still rendered as ipywidgets from their saved state.
+//    The widget manager draws them after the page has loaded, and its slider handles and output
+//    images come with no accessible name. This names each slider handle after its label and gives
+//    each image an explorer draws an alternative text that says which explorer settings it shows.
+//    It runs on every widget the manager adds, whenever it adds it.
 (function () {
   "use strict";
 
@@ -47,7 +53,38 @@
     });
   }
 
+  // The state a static explorer's controls select: their indices, read as the digits of a number
+  // whose bases are the grids' sizes (the order of Python's itertools.product).
+  function stateIndex(controls) {
+    return controls.reduce((index, control) => {
+      const size = control.tagName === "SELECT" ? control.options.length : Number(control.max) + 1;
+      return index * size + Number(control.value);
+    }, 0);
+  }
+
+  function showState(explorer) {
+    const controls = Array.from(explorer.querySelectorAll(".dnnbook-explorer-control select, " +
+                                                          ".dnnbook-explorer-control input[type='range']"));
+    const states = explorer.querySelectorAll(":scope > .dnnbook-explorer-states > .dnnbook-explorer-state");
+    const shown = stateIndex(controls);
+    states.forEach((state, index) => { state.hidden = index !== shown; });
+    controls.filter((control) => control.type === "range").forEach((range) => {
+      const label = JSON.parse(range.dataset.labels)[Number(range.value)];
+      range.setAttribute("aria-valuetext", label);
+      range.parentElement.querySelector("output").textContent = label;
+    });
+  }
+
+  function wire(root) {
+    root.querySelectorAll(".dnnbook-explorer:not([data-wired])").forEach((explorer) => {
+      explorer.dataset.wired = "";
+      explorer.addEventListener("input", () => showState(explorer));
+      showState(explorer);  // a reload may have kept the controls' values
+    });
+  }
+
   function start() {
+    wire(document);
     fix(document);
     new MutationObserver(() => fix(document)).observe(document.body, {childList: true, subtree: true});
   }

@@ -2,7 +2,8 @@
 
 What a chapter teaches is written in the chapter; this package holds only what several chapters
 need: choosing a device, seeding, loading data, the training loop, checkpoints, plotting, expected
-errors, experiments over seeds, sampling text from a language model and the exercise checkers.
+errors, experiments over seeds, explorers that also respond in the HTML book, sampling text from a
+language model and the exercise checkers.
 """
 
 from dnnbook.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -11,6 +12,7 @@ from dnnbook.device import available_devices, get_device
 from dnnbook.errors import expect_error
 from dnnbook.exercises import Feedback, check
 from dnnbook.experiments import Summary, distinguishable, over_seeds, table
+from dnnbook.explorer import Explorer, explore
 from dnnbook.loader import TensorLoader
 from dnnbook.metrics import confusion_matrix, predict
 from dnnbook.plot import plot_confusion_matrix, plot_history, show_images, use_book_style
@@ -23,10 +25,10 @@ from dnnbook.train import History, evaluate, fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "FASHION_MNIST_CLASSES", "CharCorpus", "CheckpointError", "DataError", "FashionMNIST",
+    "FASHION_MNIST_CLASSES", "CharCorpus", "CheckpointError", "DataError", "Explorer", "FashionMNIST",
     "Feedback", "History", "Summary", "TensorLoader", "available_devices", "bigram_bits_per_char",
     "bits_per_char", "check", "confusion_matrix", "data_dir", "distinguishable", "evaluate",
-    "expect_error", "fit", "fit_bigram", "get_device", "load_checkpoint", "load_fashion_mnist",
+    "expect_error", "explore", "fit", "fit_bigram", "get_device", "load_checkpoint", "load_fashion_mnist",
     "load_text_corpus", "next_token_probs", "over_seeds", "plot_confusion_matrix", "plot_history", "predict",
     "random_windows", "sample_next", "save_checkpoint", "seed_everything", "sequential_windows", "show_images",
     "table", "use_book_style",
