@@ -54,12 +54,13 @@ class Explorer:
         return len(self.html.encode())
 
 
-def explore(function: Callable[..., Any], grid: Mapping[str, Sequence[Any]], /, *, alt: str,
+def explore(function: Callable[..., Any], grid: Mapping[str, Sequence[Any]], /, *, alt: str | None = None,
             budget_bytes: int = BUDGET_BYTES, dpi: int = FIGURE_DPI, **controls: Any) -> Explorer:
     """``ipywidgets.interact(function, **controls)``, with a static version over ``grid`` for the book.
 
-    ``alt`` describes each figure ``function`` draws; ``{name}`` in it becomes the value of control
-    ``name`` in that state, e.g. ``alt="The tangent to {function} at x0 = {x0}"``.
+    ``alt`` describes each figure ``function`` draws (needed when it draws one); ``{name}`` in it
+    becomes the value of control ``name`` in that state, e.g. ``alt="The tangent to {function} at
+    x0 = {x0}"``.
     """
     import ipywidgets
     from IPython.display import display
@@ -72,7 +73,7 @@ def explore(function: Callable[..., Any], grid: Mapping[str, Sequence[Any]], /, 
     if math.prod(sizes) > MAX_STATES:
         raise ValueError(f"the grid {dict(zip(grid, sizes))} makes {math.prod(sizes)} states, more than "
                          f"{MAX_STATES}: give the controls fewer values")
-    if not isinstance(alt, str) or len(alt.split()) < 4:
+    if alt is not None and (not isinstance(alt, str) or len(alt.split()) < 4):
         raise ValueError("alt must describe the figure in words (a str, with {name} for a control's value)")
 
     settings, states = [], []
@@ -80,10 +81,12 @@ def explore(function: Callable[..., Any], grid: Mapping[str, Sequence[Any]], /, 
         setting = dict(zip(grid, values))
         shown = dict(zip(grid, (labels[name][grid[name].index(value)] for name, value in setting.items())))
         try:
-            description = alt.format(**shown)
+            description = None if alt is None else alt.format(**shown)
         except (KeyError, IndexError) as error:
             raise ValueError(f"alt names {error}, which is no control with a grid: use one of {list(grid)}") from None
         text, figures = _capture(function, {**initial, **setting}, dpi)
+        if figures and description is None:
+            raise ValueError("the explorer draws figures: describe them in alt, for readers who cannot see them")
         settings.append(setting)
         states.append(_state(shown, text, figures, description, visible=all(
             setting[name] == initial[name] for name in grid)))
@@ -173,7 +176,7 @@ def _png(figure: Any, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def _state(shown: dict[str, str], text: str, figures: list[bytes], alt: str, visible: bool) -> str:
+def _state(shown: dict[str, str], text: str, figures: list[bytes], alt: str | None, visible: bool) -> str:
     parts = [f'<pre class="dnnbook-explorer-text">{html.escape(text.rstrip())}</pre>'] if text.strip() else []
     for png in figures:
         from PIL import Image

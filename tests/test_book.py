@@ -7,6 +7,7 @@ of both land in _build/screenshots/ for a person to look at. The PDF edition (to
 printed from the same pages and checked from the PDF itself.
 """
 
+import html as escape
 import json
 import os
 import re
@@ -119,11 +120,81 @@ def test_chapter_page_renders_offline(browser, notebook):
     assert broken == []
     colab = page.locator("a[href*='colab.research.google.com']").first.get_attribute("href")
     assert colab.endswith(f"/chapters/{notebook.name}")
-    if "application/vnd.jupyter.widget-view+json" in notebook.read_text():
-        # The explorers render from their saved state with the shipped widget scripts.
+    if any("text/html" not in output["data"] and output["data"]["text/plain"].startswith("interactive(")
+           for output in widget_views(notebook)):
+        # Explorers not made by dnnbook.explore render from their saved state with the shipped widget scripts.
         page.wait_for_selector(".widget-interact .widget-output")
         assert page.locator(".widget-interact .widget-output").first.inner_html().strip(), "empty explorer"
     assert outside == [], f"failed or outside requests: {outside[:5]}"
+    page.close()
+
+
+def widget_views(notebook: Path) -> list[dict]:
+    """The stored outputs of a chapter that show a widget (an explorer, a progress bar)."""
+    return [output for cell in nbformat.read(notebook, as_version=4).cells for output in cell.get("outputs", [])
+            if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+
+
+def static_explorers(notebook: Path) -> list[str]:
+    """The static versions dnnbook.explore stored next to a chapter's live explorers, in page order."""
+    return [output["data"]["text/html"] for output in widget_views(notebook)
+            if 'class="dnnbook-explorer"' in output["data"].get("text/html", "")]
+
+
+STATE = re.compile(r'<div class="dnnbook-explorer-state" data-settings="([^"]*)"( hidden)?>(.*?)</div>', re.S)
+WITH_STATIC_EXPLORERS = [path for path in CHAPTERS if static_explorers(path)]
+# What a state shows: its images (source and alternative text) and its printed text, on the page
+# and, below, in the stored HTML.
+SHOWN = """e => ({images: Array.from(e.querySelectorAll('img')).map(i => [i.getAttribute('src'), i.getAttribute('alt')]),
+                 text: Array.from(e.querySelectorAll('pre')).map(p => p.textContent)})"""
+
+
+def shown_in(state: str) -> dict:
+    return {"images": [[escape.unescape(src), escape.unescape(alt)]
+                       for src, alt in re.findall(r'<img src="([^"]*)"[^>]* alt="([^"]*)">', state)],
+            "text": [escape.unescape(text) for text in re.findall(r"<pre[^>]*>(.*?)</pre>", state, re.S)]}
+
+
+@pytest.mark.parametrize("notebook", WITH_STATIC_EXPLORERS, ids=[path.stem for path in WITH_STATIC_EXPLORERS])
+def test_explorers_respond_with_no_kernel_within_their_budget(browser, html, notebook):
+    """Each static explorer is on its page as stored, within its page-weight budget; moving one of
+    its controls shows another state: the one computed, when the chapter ran, for the new settings."""
+    from dnnbook.explorer import BUDGET_BYTES
+
+    built = (html / "chapters" / f"{notebook.stem}.html").read_text()
+    page, outside = open_page(browser, f"chapters/{notebook.stem}.html")
+    for index, stored in enumerate(static_explorers(notebook)):
+        assert stored in built and len(stored.encode()) <= BUDGET_BYTES, f"explorer {index}"
+        computed = {escape.unescape(settings): (shown_in(content), not hidden)
+                    for settings, hidden, content in STATE.findall(stored)}
+        explorer = page.locator(".dnnbook-explorer").nth(index)
+        assert explorer.locator(".widget-interact").count() == 0  # the static version, not the widget
+
+        def showing():
+            visible = explorer.locator(".dnnbook-explorer-state:visible")
+            assert visible.count() == 1
+            settings = visible.get_attribute("data-settings")
+            controls = explorer.locator(".dnnbook-explorer-control")
+            chosen = {controls.nth(k).get_attribute("data-name"):
+                      controls.nth(k).locator("output, select option:checked").first.inner_text().strip()
+                      for k in range(controls.count())}
+            assert json.loads(settings) == chosen, "the state shown is not the one the controls select"
+            # What is shown is what the chapter computed for these settings (images, alt text, printing).
+            assert visible.evaluate(SHOWN) == computed[settings][0]
+            return settings
+
+        before = showing()
+        assert computed[before][1], "the page opens on another state than the stored one"
+        control = explorer.locator(".dnnbook-explorer-control select, .dnnbook-explorer-control input").last
+        if control.evaluate("e => e.tagName") == "SELECT":
+            options = control.locator("option").count()
+            control.select_option(str((int(control.input_value()) + 1) % options))
+        else:
+            control.focus()  # as a reader moves a slider: one step, back from the right end
+            page.keyboard.press("ArrowLeft" if control.input_value() == control.get_attribute("max") else "ArrowRight")
+        after = showing()
+        assert after != before and computed[after][0] != computed[before][0], "the explorer did not change"
+    assert outside == []
     page.close()
 
 

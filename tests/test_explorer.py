@@ -20,7 +20,7 @@ import dnnbook
 from dnnbook import explore
 
 ROOT = Path(__file__).parents[1]
-STATE = re.compile(r'<div class="dnnbook-explorer-state" data-settings="([^"]*)"( hidden)?>(.*?)</div>')
+STATE = re.compile(r'<div class="dnnbook-explorer-state" data-settings="([^"]*)"( hidden)?>(.*?)</div>', re.S)
 
 
 def states(explorer: dnnbook.Explorer) -> list[tuple[dict, bool, str]]:
@@ -41,8 +41,7 @@ def shown():
 
 
 def test_one_state_per_setting_in_the_order_of_the_grid_product(shown):
-    explorer = explore(describe, {"shape": ["(2, 3)", "(4,)"], "scale": [0.5, 1.0, 2.0]}, alt="No figure is drawn here",
-                       shape="(2, 3)", scale=widgets.FloatSlider(value=1.0, min=0, max=2, step=0.5), loud=widgets.fixed(True))
+    explorer = explore(describe, {"shape": ["(2, 3)", "(4,)"], "scale": [0.5, 1.0, 2.0]}, shape="(2, 3)", scale=widgets.FloatSlider(value=1.0, min=0, max=2, step=0.5), loud=widgets.fixed(True))
     assert explorer.settings == [{"shape": s, "scale": x} for s in ("(2, 3)", "(4,)") for x in (0.5, 1.0, 2.0)]
     found = states(explorer)
     # What the function prints for each setting; the controls left out of the grid keep their value.
@@ -104,7 +103,7 @@ def test_figures_become_small_images_with_their_alternative_text(shown):
 ])
 def test_a_grid_that_does_not_fit_its_control_is_refused_with_the_reason(shown, grid, controls, message):
     with pytest.raises(ValueError) as error:
-        explore(describe, grid, alt="No figure is drawn here", **{"shape": "(2, 3)", "loud": widgets.fixed(False), **controls})
+        explore(describe, grid, **{"shape": "(2, 3)", "loud": widgets.fixed(False), **controls})
     assert message in str(error.value)
     shown.assert_not_called()
 
@@ -114,6 +113,8 @@ def test_alt_text_and_budget_are_checked(shown):
     plt_show.start()
     with pytest.raises(ValueError, match=r"alt names 'width', which is no control with a grid: use one of \['kind'\]"):
         explore(draw, {"kind": ["line", "fall"]}, alt="A {kind} drawn {width} high", kind=["line", "fall"], width=widgets.fixed(1))
+    with pytest.raises(ValueError, match="the explorer draws figures: describe them in alt"):
+        explore(draw, {"kind": ["line", "fall"]}, kind=["line", "fall"], width=widgets.fixed(1))
     with pytest.raises(ValueError, match="alt must describe the figure"):
         explore(draw, {"kind": ["line", "fall"]}, alt="", kind=["line", "fall"], width=widgets.fixed(1))
     with pytest.raises(ValueError, match=r"weighs \d+ kB, over its budget of 3 kB: give the grid fewer values"):
@@ -147,7 +148,7 @@ def chromium():
 
 def test_the_page_script_shows_the_state_the_controls_select(shown, chromium):
     explorer = explore(describe, {"shape": ["(2, 3)", "(4,)", "(1, 1)"], "scale": [0.5, 1.0, 2.0]},
-                       alt="No figure is drawn here", shape="(2, 3)",
+                       shape="(2, 3)",
                        scale=widgets.FloatSlider(value=1.0, min=0, max=2, step=0.5), loud=widgets.fixed(False))
     page = chromium.new_page()
     page.set_content(f'<!doctype html><html lang="en"><body>{explorer.html}</body></html>')
