@@ -8,7 +8,7 @@ output carrying two views of the same explorer:
   front end (JupyterLab, Notebook, Colab, VS Code) ranks first and runs with the kernel;
 - ``text/html``: a static explorer for pages with no kernel. ``f`` is called once for every
   combination of the grid's values while the chapter executes; what it prints and the figures it
-  draws are kept, each state in its own hidden block. The book's configuration ranks
+  shows with ``plt.show()`` (or leaves open) are kept, each state in its own hidden block. The book's configuration ranks
   ``text/html`` first for its HTML builder, and ``_assets/dnnbook.js`` makes the page's own
   controls (a slider or a menu per gridded control) show the state of their values. Without
   JavaScript, and in the PDF edition, the state of the controls' initial values is what shows.
@@ -77,9 +77,9 @@ def explore(function: Callable[..., Any], grid: Mapping[str, Sequence[Any]], /, 
         raise ValueError("alt must describe the figure in words (a str, with {name} for a control's value)")
 
     settings, states = [], []
-    for values in itertools.product(*grid.values()):
-        setting = dict(zip(grid, values))
-        shown = dict(zip(grid, (labels[name][grid[name].index(value)] for name, value in setting.items())))
+    for indices in itertools.product(*map(range, sizes)):  # the first control varies slowest
+        setting = {name: list(values)[i] for (name, values), i in zip(grid.items(), indices)}
+        shown = {name: labels[name][i] for name, i in zip(grid, indices)}
         try:
             description = None if alt is None else alt.format(**shown)
         except (KeyError, IndexError) as error:
@@ -177,10 +177,10 @@ def _png(figure: Any, dpi: int) -> bytes:
 
 
 def _state(shown: dict[str, str], text: str, figures: list[bytes], alt: str | None, visible: bool) -> str:
+    from PIL import Image
+
     parts = [f'<pre class="dnnbook-explorer-text">{html.escape(text.rstrip())}</pre>'] if text.strip() else []
     for png in figures:
-        from PIL import Image
-
         width, height = Image.open(io.BytesIO(png)).size
         parts.append(f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" '
                      f'width="{width}" height="{height}" alt="{html.escape(alt)}">')
