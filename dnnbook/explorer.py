@@ -110,7 +110,8 @@ def _labels(name: str, widget: Any, values: Sequence[Any], initial: Any) -> list
     if initial not in values:
         raise ValueError(f"the grid of {name!r} must contain the control's initial value {initial!r}, "
                          "so the book opens on what Jupyter opens on")
-    if isinstance(widget, ipywidgets.widgets.widget_selection._Selection):
+    if isinstance(widget, ipywidgets.widgets.widget_selection._Selection):  # menus, selection sliders
+        # The (label, value) pairs ipywidgets made of `options` (a list, a dict or pairs), as it shows them.
         options = dict(zip(widget._options_values, widget._options_labels))
         wrong = [value for value in values if value not in options]
         if wrong:
