@@ -18,8 +18,8 @@ from dnnbook.metrics import confusion_matrix, predict
 from dnnbook.plot import plot_confusion_matrix, plot_history, show_images, use_book_style
 from dnnbook.sampling import next_token_probs, sample_next
 from dnnbook.seed import seed_everything
-from dnnbook.text import (CharCorpus, bigram_bits_per_char, bits_per_char, fit_bigram, load_text_corpus,
-                          random_windows, sequential_windows)
+from dnnbook.text import (CharCorpus, bigram_bits_per_char, bits_per_char, consecutive_windows, fit_bigram,
+                          load_text_corpus, random_windows, sequential_windows)
 from dnnbook.train import History, evaluate, fit
 
 __version__ = "0.1.0"
@@ -27,8 +27,9 @@ __version__ = "0.1.0"
 __all__ = [
     "FASHION_MNIST_CLASSES", "CharCorpus", "CheckpointError", "DataError", "Explorer", "FashionMNIST",
     "Feedback", "History", "Summary", "TensorLoader", "available_devices", "bigram_bits_per_char",
-    "bits_per_char", "check", "confusion_matrix", "data_dir", "distinguishable", "evaluate",
-    "expect_error", "explore", "fit", "fit_bigram", "get_device", "load_checkpoint", "load_fashion_mnist",
+    "bits_per_char", "check", "confusion_matrix", "consecutive_windows", "data_dir", "distinguishable",
+    "evaluate", "expect_error", "explore", "fit", "fit_bigram", "get_device", "load_checkpoint",
+    "load_fashion_mnist",
     "load_text_corpus", "next_token_probs", "over_seeds", "plot_confusion_matrix", "plot_history", "predict",
     "random_windows", "sample_next", "save_checkpoint", "seed_everything", "sequential_windows", "show_images",
     "table", "use_book_style",

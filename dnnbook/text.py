@@ -86,10 +86,10 @@ def random_windows(data: torch.Tensor, *, block_size: int, batch_size: int,
 
 def sequential_windows(data: torch.Tensor, *, block_size: int,
                        batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Non-overlapping windows covering ``data`` once, for evaluation: batches of (B, T) pairs.
+    """Non-overlapping windows of ``data``, each read from a fresh start: batches of (B, T) pairs.
 
-    Every character but the first is predicted exactly once (the tail that does not fill a whole
-    window is dropped, at most ``block_size`` characters).
+    Each character is predicted at most once: the tail that does not fill a whole window (fewer
+    than ``block_size`` characters) is dropped. :func:`consecutive_windows` drops nothing.
     """
     n = (len(data) - 1) // block_size
     if n == 0:
@@ -98,6 +98,36 @@ def sequential_windows(data: torch.Tensor, *, block_size: int,
     y = data[1: n * block_size + 1].view(n, block_size)  # (n, T)
     for start in range(0, n, batch_size):
         yield x[start:start + batch_size], y[start:start + batch_size]
+
+
+def consecutive_windows(data: torch.Tensor, *, block_size: int,
+                        batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """``data`` as ``batch_size`` parallel streams read in consecutive windows, for truncated BPTT.
+
+    The N - 1 (input, next character) pairs of ``data`` are cut into ``batch_size`` streams of equal
+    length L = (N - 1) // batch_size; stream b is ``data[b*L : (b+1)*L + 1]``. Batch k holds window k
+    of every stream: inputs and targets of shape (batch_size, T), T = ``block_size`` except for a
+    shorter last window. Row b of a batch continues row b of the batch before, so a model can carry
+    its state from one batch to the next.
+
+    Nothing is dropped: the r = (N - 1) - batch_size * L pairs left over (r < batch_size) come last
+    as one batch of shape (1, r), which continues the *last* stream; keep the last row of the state
+    for it (``state[:, -1:]``). Every character but the first is predicted exactly once.
+    """
+    if data.ndim != 1:
+        raise ValueError(f"data must be a 1-D tensor of ids, got shape {tuple(data.shape)}")
+    if block_size < 1 or batch_size < 1:
+        raise ValueError(f"block_size and batch_size must be positive, got {block_size} and {batch_size}")
+    length = (len(data) - 1) // batch_size
+    if length == 0:
+        raise ValueError(f"{len(data)} ids are too few for {batch_size} streams; use a smaller batch_size")
+    used = batch_size * length
+    x = data[:used].view(batch_size, length)  # (B, L): stream b starts at b * L
+    y = data[1:used + 1].view(batch_size, length)  # (B, L): each position's next character
+    for start in range(0, length, block_size):
+        yield x[:, start:start + block_size], y[:, start:start + block_size]
+    if used < len(data) - 1:  # the leftover pairs continue the last stream
+        yield data[used:-1][None], data[used + 1:][None]
 
 
 def bits_per_char(loss_nats: float) -> float:

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import dnnbook
-from dnnbook import random_windows, sequential_windows
+from dnnbook import consecutive_windows, random_windows, sequential_windows
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +101,31 @@ def test_bigram_bits_refuses_ids_the_table_does_not_cover():
     table = dnnbook.fit_bigram(torch.tensor([0, 1, 2, 1]), 3)
     with pytest.raises(ValueError, match=r"at least 2 ids in \[0, 3\) for this table"):
         dnnbook.bigram_bits_per_char(table, torch.tensor([0, 3]))
+
+
+@pytest.mark.parametrize("n, block_size, batch_size", [(23, 4, 3), (22, 4, 3), (10, 100, 2), (7, 1, 6)])
+def test_consecutive_windows_predict_every_character_once(n, block_size, batch_size):
+    data = torch.arange(n) * 10  # distinct values: each target says which character it is
+    batches = list(consecutive_windows(data, block_size=block_size, batch_size=batch_size))
+    for x, y in batches:
+        assert x.shape == y.shape and x.shape[1] <= block_size
+        assert torch.equal(y // 10, x // 10 + 1)  # each target is the next character
+    targets = torch.cat([y.flatten() for _, y in batches])
+    assert sorted(targets.tolist()) == data[1:].tolist()  # every character but the first, once
+
+
+def test_consecutive_windows_rows_continue_the_rows_before():
+    data = torch.arange(23)  # 22 pairs: 3 streams of 7, one pair left over
+    batches = list(consecutive_windows(data, block_size=4, batch_size=3))
+    (x1, _), (x2, _), (x3, y3) = batches
+    assert x1.shape == (3, 4) and x2.shape == (3, 3)
+    assert torch.equal(x2[:, 0], x1[:, -1] + 1)  # row b carries on where row b ended
+    assert torch.equal(x3, torch.tensor([[21]])) and torch.equal(y3, torch.tensor([[22]]))
+    assert x3[0, 0] == x2[-1, -1] + 1  # the leftover continues the last stream
+
+
+def test_consecutive_windows_bad_input():
+    with pytest.raises(ValueError, match="too few"):
+        list(consecutive_windows(torch.arange(3), block_size=5, batch_size=4))
+    with pytest.raises(ValueError, match="1-D"):
+        list(consecutive_windows(torch.zeros(2, 3, dtype=torch.long), block_size=2, batch_size=1))
