@@ -386,6 +386,14 @@ def _padding_mask(answer):
 
 # The gpu chapter ---------------------------------------------------------------------------------
 
+def _square_conv2d_flops(conv: torch.nn.Conv2d, shape: tuple[int, ...]) -> int:
+    """The FLOPs an answer computes when it reads every pair (kernel, stride, ...) from the height alone."""
+    n, _, h, w = shape
+    k, s, p, d = conv.kernel_size[0], conv.stride[0], conv.padding[0], conv.dilation[0]
+    h_out, w_out = ((size + 2 * p - d * (k - 1) - 1) // s + 1 for size in (h, w))
+    return 2 * n * conv.out_channels * h_out * w_out * (conv.in_channels // conv.groups) * k * k
+
+
 @_exercise("gpu.conv2d_flops")
 def _conv2d_flops(answer):
     _callable(answer, "conv2d_flops(conv, input_shape)")
@@ -395,7 +403,9 @@ def _conv2d_flops(answer):
              (torch.nn.Conv2d(3, 8, 5, stride=2), (2, 3, 32, 32)),
              (torch.nn.Conv2d(1, 4, 3, padding=2, dilation=2, bias=False), (1, 1, 28, 28)),
              (torch.nn.Conv2d(16, 32, 3, padding=1, groups=4), (2, 16, 10, 10)),   # grouped
-             (torch.nn.Conv2d(8, 8, 3, groups=8), (2, 8, 12, 12))]                 # depthwise
+             (torch.nn.Conv2d(8, 8, 3, groups=8), (2, 8, 12, 12)),                 # depthwise
+             # a different kernel size, stride, padding and dilation along each axis, on a non-square input
+             (torch.nn.Conv2d(4, 6, (3, 5), stride=(1, 2), padding=(1, 0), dilation=(2, 1)), (2, 4, 11, 16))]
     for conv, shape in cases:
         with FlopCounterMode(display=False) as counter:
             out = conv(torch.zeros(shape))
@@ -404,6 +414,10 @@ def _conv2d_flops(answer):
         if got != expected:
             if got * 2 == expected:
                 hint = " Hint: a multiply-add is 2 FLOPs."
+            elif got == _square_conv2d_flops(conv, shape):
+                hint = (" Hint: kernel_size, stride, padding and dilation are pairs (height, width), and here "
+                        f"they differ: {conv.kernel_size}, {conv.stride}, {conv.padding}, {conv.dilation}. "
+                        "Use each axis's own entry.")
             elif conv.groups > 1 and got == expected * conv.groups:
                 hint = (f" Hint: with groups={conv.groups} each output channel sees only "
                         f"C_in / groups = {conv.in_channels // conv.groups} input channels.")
@@ -411,7 +425,8 @@ def _conv2d_flops(answer):
                 hint = (f" Hint: the output here is {tuple(out.shape)}; each value is a dot product over "
                         "(C_in / groups) x kH x kW inputs.")
             return False, f"for {conv} on {shape} you said {got:,} FLOPs, FlopCounterMode counts {expected:,}.{hint}"
-    return True, "agrees with FlopCounterMode, with stride, padding, dilation and groups too."
+    return True, ("agrees with FlopCounterMode, with stride, padding, dilation and groups too, "
+                  "and with different settings along height and width.")
 
 
 # The optimization chapter ------------------------------------------------------------------------

@@ -73,6 +73,14 @@ def conv_flops_ignoring_groups(conv, shape):
     return conv_flops(conv, shape) * conv.groups
 
 
+def conv_flops_square(conv, shape):
+    """Reads kernel_size, stride, padding and dilation from the height only, as if all were square."""
+    n, _, h, w = shape
+    k, s, p, d = conv.kernel_size[0], conv.stride[0], conv.padding[0], conv.dilation[0]
+    h_out, w_out = ((size + 2 * p - d * (k - 1) - 1) // s + 1 for size in (h, w))
+    return 2 * n * conv.out_channels * h_out * w_out * (conv.in_channels // conv.groups) * k * k
+
+
 def conv_flops_ignoring_stride(conv, shape):
     n, _, h, w = shape
     kh, kw = conv.kernel_size
@@ -163,6 +171,7 @@ WRONG = [  # (exercise, answer, what the feedback must say)
     ("gpu.conv2d_flops", lambda conv, shape: conv_flops(conv, shape) // 2, "a multiply-add is 2 FLOPs"),
     ("gpu.conv2d_flops", conv_flops_ignoring_stride, "the output here is (2, 8, 14, 14)"),
     ("gpu.conv2d_flops", conv_flops_ignoring_groups, "each output channel sees only C_in / groups = 4"),
+    ("gpu.conv2d_flops", conv_flops_square, "Use each axis's own entry"),
 ]
 
 
