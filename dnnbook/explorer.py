@@ -143,7 +143,10 @@ def _signature_only(function: Callable[..., Any]) -> Callable[..., None]:
     def nothing(*args: Any, **kwargs: Any) -> None:
         return None
 
-    nothing.__signature__ = inspect.signature(function)  # type: ignore[attr-defined]
+    try:
+        nothing.__signature__ = inspect.signature(function)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):  # no signature to read: interact then takes the controls as given
+        pass
     nothing.__name__ = getattr(function, "__name__", "explorer")
     return nothing
 
