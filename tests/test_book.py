@@ -120,8 +120,7 @@ def test_chapter_page_renders_offline(browser, notebook):
     assert broken == []
     colab = page.locator("a[href*='colab.research.google.com']").first.get_attribute("href")
     assert colab.endswith(f"/chapters/{notebook.name}")
-    if any("text/html" not in output["data"] and output["data"]["text/plain"].startswith("interactive(")
-           for output in widget_views(notebook)):
+    if legacy_explorers(notebook):
         # Explorers not made by dnnbook.explore render from their saved state with the shipped widget scripts.
         page.wait_for_selector(".widget-interact .widget-output")
         assert page.locator(".widget-interact .widget-output").first.inner_html().strip(), "empty explorer"
@@ -141,7 +140,12 @@ def static_explorers(notebook: Path) -> list[str]:
             if 'class="dnnbook-explorer"' in output["data"].get("text/html", "")]
 
 
-STATE = re.compile(r'<div class="dnnbook-explorer-state" data-settings="([^"]*)"( hidden)?>(.*?)</div>', re.S)
+def legacy_explorers(notebook: Path) -> int:
+    """How many of a chapter's explorers are still plain ipywidgets.interact (no static version)."""
+    return sum("text/html" not in output["data"] and output["data"]["text/plain"].startswith("interactive(")
+               for output in widget_views(notebook))
+
+
 WITH_STATIC_EXPLORERS = [path for path in CHAPTERS if static_explorers(path)]
 # What a state shows: its images (source and alternative text) and its printed text, on the page
 # and, below, in the stored HTML.
@@ -159,16 +163,25 @@ def shown_in(state: str) -> dict:
 def test_explorers_respond_with_no_kernel_within_their_budget(browser, html, notebook):
     """Each static explorer is on its page as stored, within its page-weight budget; moving one of
     its controls shows another state: the one computed, when the chapter ran, for the new settings."""
-    from dnnbook.explorer import BUDGET_BYTES
+    from dnnbook.explorer import BUDGET_BYTES, STATE
 
     built = (html / "chapters" / f"{notebook.stem}.html").read_text()
+    # The page embeds the static version of each explorer, not its widget view (which MyST-NB ranks
+    # first unless the book's configuration says otherwise for this builder).
+    views = re.findall(r'<script type="application/vnd\.jupyter\.widget-view\+json">(.*?)</script>', built, re.S)
+    live_ids = [output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+                for output in widget_views(notebook) if 'class="dnnbook-explorer"' in output["data"].get("text/html", "")]
+    assert len(live_ids) == len(static_explorers(notebook)) > 0
+    assert not [model_id for model_id in live_ids if any(model_id in view for view in views)], "a widget view is shown"
     page, outside = open_page(browser, f"chapters/{notebook.stem}.html")
+    assert page.locator(".dnnbook-explorer").count() == len(live_ids)
+    if not legacy_explorers(notebook):  # no explorer on the page is drawn by the widget manager
+        assert page.locator(".widget-interact").count() == 0
     for index, stored in enumerate(static_explorers(notebook)):
         assert stored in built and len(stored.encode()) <= BUDGET_BYTES, f"explorer {index}"
         computed = {escape.unescape(settings): (shown_in(content), not hidden)
                     for settings, hidden, content in STATE.findall(stored)}
         explorer = page.locator(".dnnbook-explorer").nth(index)
-        assert explorer.locator(".widget-interact").count() == 0  # the static version, not the widget
 
         def showing():
             visible = explorer.locator(".dnnbook-explorer-state:visible")

@@ -9,6 +9,7 @@ states more than "it is positive". Spelling is checked in test_spelling.py.
 from __future__ import annotations
 
 import ast
+import html
 import re
 from pathlib import Path
 
@@ -122,6 +123,12 @@ def _decimals(text: str) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
+def explorer_text(page: str) -> list[str]:
+    """What the states of a static explorer (dnnbook.explore) print: their <pre> blocks, not the
+    numbers in their images' data, sizes and attributes."""
+    return [html.unescape(text) for text in re.findall(r'<pre class="dnnbook-explorer-text">(.*?)</pre>', page, re.S)]
+
+
 def printed_numbers(nb) -> list[float]:
     text = []
     for cell in nb.cells:
@@ -129,7 +136,9 @@ def printed_numbers(nb) -> list[float]:
             if output.output_type == "stream":
                 text.append(output.text)
             elif "data" in output:
-                text += [str(output.data.get(kind, "")) for kind in ("text/plain", "text/html")]
+                page = str(output.data.get("text/html", ""))
+                text += [str(output.data.get("text/plain", ""))]
+                text += explorer_text(page) if 'class="dnnbook-explorer"' in page else [page]
     numbers = []
     for match in NUMBER.finditer("\n".join(text).replace(",", "")):
         try:
@@ -173,6 +182,16 @@ def test_the_figure_check_catches_what_it_is_for():
     assert not figure_matches("9.7", False, [0.0009765625], set(), exponent=-4)
     assert [m.group(1) for m in TIMED.finditer("trains in 66.4 s, 2 minutes, a 3-s wait, 150 s")] == [
         "66.4", "2", "150"]
+
+
+def test_a_static_explorer_prints_only_what_its_states_print():
+    page = ('<div class="dnnbook-explorer"><label data-name="x0"><output>0.80</output></label>'
+            '<div class="dnnbook-explorer-state" data-settings="{&quot;x0&quot;: &quot;0.80&quot;}">'
+            '<pre class="dnnbook-explorer-text">f&#x27;(0.80) = -0.080</pre>'
+            '<img src="data:image/png;base64,9e+31AAAA" width="438" height="278" alt="x0 = 0.80"></div></div>')
+    output = nbformat.v4.new_output("display_data", {"text/html": page, "text/plain": "interactive(...)"})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[output])])
+    assert explorer_text(page) == ["f'(0.80) = -0.080"] and printed_numbers(nb) == [0.80, -0.080]
 
 
 def test_quoted_figures_are_printed_by_the_chapter(chapter):
