@@ -103,7 +103,11 @@ def test_bigram_bits_refuses_ids_the_table_does_not_cover():
         dnnbook.bigram_bits_per_char(table, torch.tensor([0, 3]))
 
 
-@pytest.mark.parametrize("n, block_size, batch_size", [(23, 4, 3), (22, 4, 3), (10, 100, 2), (7, 1, 6)])
+@pytest.mark.parametrize("n, block_size, batch_size", [
+    (23, 4, 3), (22, 4, 3), (10, 100, 2), (7, 1, 6),
+    (70, 4, 8),  # 69 pairs: 8 streams of 8, five pairs left over, more than one window of 4
+    (2, 3, 1),  # the smallest input: one pair
+])
 def test_consecutive_windows_predict_every_character_once(n, block_size, batch_size):
     data = torch.arange(n) * 10  # distinct values: each target says which character it is
     batches = list(consecutive_windows(data, block_size=block_size, batch_size=batch_size))
@@ -124,8 +128,24 @@ def test_consecutive_windows_rows_continue_the_rows_before():
     assert x3[0, 0] == x2[-1, -1] + 1  # the leftover continues the last stream
 
 
+def test_consecutive_windows_split_a_long_leftover_into_windows_of_at_most_block_size():
+    data = torch.arange(70)  # 69 pairs: 8 streams of 8, pairs 64..68 left over
+    batches = list(consecutive_windows(data, block_size=4, batch_size=8))
+    assert [tuple(x.shape) for x, _ in batches] == [(8, 4), (8, 4), (1, 4), (1, 1)]
+    (_, _), (x2, _), (x3, y3), (x4, y4) = batches
+    assert x3[0, 0] == x2[-1, -1] + 1 and x4[0, 0] == x3[0, -1] + 1  # one stream, continued
+    assert torch.equal(x3, torch.tensor([[64, 65, 66, 67]])) and torch.equal(y4, torch.tensor([[69]]))
+
+
+@pytest.mark.parametrize("n, batch_size", [(0, 1), (0, 3), (1, 1), (3, 4)])
+def test_consecutive_windows_too_little_data_says_what_is_needed(n, batch_size):
+    with pytest.raises(ValueError, match=rf"need at least batch_size \+ 1 = {batch_size + 1} ids.*got {n}"):
+        list(consecutive_windows(torch.arange(n), block_size=5, batch_size=batch_size))
+
+
 def test_consecutive_windows_bad_input():
-    with pytest.raises(ValueError, match="too few"):
-        list(consecutive_windows(torch.arange(3), block_size=5, batch_size=4))
+    for block_size, batch_size in ((0, 2), (2, 0), (-1, 2)):
+        with pytest.raises(ValueError, match="must be positive"):
+            list(consecutive_windows(torch.arange(10), block_size=block_size, batch_size=batch_size))
     with pytest.raises(ValueError, match="1-D"):
         list(consecutive_windows(torch.zeros(2, 3, dtype=torch.long), block_size=2, batch_size=1))
