@@ -1,11 +1,12 @@
 """dnnbook: the plumbing the chapters of *Deep Neural Networks with PyTorch* share.
 
 What a chapter teaches is written in the chapter; this package holds only what several chapters
-need: choosing a device, seeding, loading data, the training loop, checkpoints, plotting, expected
-errors, experiments over seeds, explorers that also respond in the HTML book, sampling text from a
-language model and the exercise checkers.
+need: choosing a device, seeding, loading and augmenting data, the training loop, checkpoints,
+plotting, expected errors, experiments over seeds, explorers that also respond in the HTML book,
+sampling text from a language model and the exercise checkers.
 """
 
+from dnnbook.augment import Augmented, random_flip, random_shift
 from dnnbook.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from dnnbook.data import FASHION_MNIST_CLASSES, DataError, FashionMNIST, data_dir, load_fashion_mnist
 from dnnbook.device import available_devices, get_device
@@ -25,12 +26,14 @@ from dnnbook.train import History, evaluate, fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "FASHION_MNIST_CLASSES", "CharCorpus", "CheckpointError", "DataError", "Explorer", "FashionMNIST",
+    "FASHION_MNIST_CLASSES", "Augmented", "CharCorpus", "CheckpointError", "DataError", "Explorer",
+    "FashionMNIST",
     "Feedback", "History", "Summary", "TensorLoader", "available_devices", "bigram_bits_per_char",
     "bits_per_char", "check", "confusion_matrix", "consecutive_windows", "data_dir", "distinguishable",
     "evaluate", "expect_error", "explore", "fit", "fit_bigram", "get_device", "load_checkpoint",
     "load_fashion_mnist",
     "load_text_corpus", "next_token_probs", "over_seeds", "plot_confusion_matrix", "plot_history", "predict",
-    "random_windows", "sample_next", "save_checkpoint", "seed_everything", "sequential_windows", "show_images",
+    "random_flip", "random_shift", "random_windows", "sample_next", "save_checkpoint", "seed_everything",
+    "sequential_windows", "show_images",
     "table", "use_book_style",
 ]
