@@ -66,14 +66,15 @@ test-gpu: setup
 	DNNBOOK_DEVICE=cuda $(BIN)/python -m pytest tests chapters --nbval
 
 # The oldest PyTorch the package promises to work with (pyproject.toml's lower bounds), in a second
-# environment, with the NumPy it was built against, and the test tools pinned in requirements.txt.
+# environment, with the NumPy it was built against, and the test tools (and scikit-learn, whose
+# bundled digits a chapter reads) pinned in requirements.txt.
 # dnnbook is then installed the way the chapters' Colab cell installs it: as a package, with its
 # dependencies, into a Python whose torch pip must keep. Outputs legitimately differ between
 # versions, so the notebooks run under --nbval-lax: every cell runs and every assert must hold.
 COMPAT := .venv-compat
 COMPAT_STAMP := $(COMPAT)/.dnnbook-installed
 LOWEST := torch==2.3.0 torchvision==0.18.0 numpy==1.26.4
-TEST_TOOLS := $(shell grep -E '^(pytest|nbval|ipykernel|nbformat|nbclient|PyYAML|docutils)==' requirements.txt)
+TEST_TOOLS := $(shell grep -E '^(pytest|nbval|ipykernel|nbformat|nbclient|PyYAML|docutils|scikit-learn|scipy|joblib|threadpoolctl)==' requirements.txt)
 # tests/test_install.py builds a wheel with the environment's own setuptools (>= 77, pyproject.toml).
 BUILD_TOOLS := setuptools==84.2.1
 
