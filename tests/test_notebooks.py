@@ -109,6 +109,16 @@ def test_at_least_five_chapters_have_an_interactive_explorer():
     assert len(with_explorer) >= min(5, len(CHAPTERS)), with_explorer
 
 
+def test_every_explorer_also_responds_in_the_html_book(notebook):
+    # A plain `widgets.interact` shows one saved state in the book, where no kernel runs;
+    # `dnnbook.explore` stores the states of a grid of settings that the page's controls switch.
+    _, nb = notebook
+    plain = [index for index, cell in enumerate(nb.cells)
+             if cell.cell_type == "code" and re.search(r"\binteract(?:ive)?\(", source(cell))
+             and "dnnbook.explore(" not in source(cell)]
+    assert plain == [], f"cells {plain} make explorers with ipywidgets alone: use dnnbook.explore"
+
+
 # Prose refers to another chapter by name and link ("the [autograd chapter](autograd.ipynb)"), never
 # by number: a number goes stale as soon as a chapter is inserted before it, and nothing would notice.
 NUMBERED_REFERENCE = re.compile(r"\bchapters?\s+\(?0*\d", re.I)
