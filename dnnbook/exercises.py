@@ -318,6 +318,41 @@ def _conv1x1(answer):
     return True, "matches F.conv2d for several shapes, a non-contiguous input included."
 
 
+# The resnet chapter ------------------------------------------------------------------------------
+
+@_exercise("resnet.flip_some")
+def _flip_some(answer):
+    _callable(answer, "flip_some(x, y, classes, generator)")
+    data = torch.Generator().manual_seed(0)
+    x = torch.rand(2000, 1, 6, 5, generator=data)           # (N, C, H, W): no image equals its mirror
+    y = torch.randint(0, 10, (2000,), generator=data)        # (N,) labels
+    classes = [0, 3, 7]
+    chosen = torch.isin(y, torch.tensor(classes))            # (N,)
+    got = answer(x, y, classes, torch.Generator().manual_seed(1))
+    if not isinstance(got, torch.Tensor) or got.shape != x.shape:
+        shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+        return False, f"for images of shape {tuple(x.shape)} you returned {shape}; return the batch, same shape."
+    same = (got == x).flatten(1).all(dim=1)                  # (N,)
+    mirrored = (got == x.flip(-1)).flatten(1).all(dim=1)
+    if not same[~chosen].all():
+        return False, ("you changed images whose label is not in `classes`. Hint: flip only where "
+                       "torch.isin(y, torch.tensor(classes)).")
+    if not (same | mirrored)[chosen].all():
+        hint = ("mirror left-right, along the width (the last dimension)"
+                if (got == x.flip(-2)).flatten(1).all(dim=1)[chosen].any() else
+                "leave each image as it is or mirror it whole, x.flip(-1), nothing else")
+        return False, f"some images of the chosen classes are neither unchanged nor mirrored. Hint: {hint}."
+    share = mirrored[chosen].float().mean().item()
+    if not 0.4 < share < 0.6:
+        return False, (f"you mirrored {share:.0%} of the images of the chosen classes. Hint: each one "
+                       "with probability 1/2, a separate draw per image.")
+    again = answer(x, y, classes, torch.Generator().manual_seed(1))
+    if not torch.equal(again, got):
+        return False, ("two calls with generators seeded alike gave different flips. Hint: draw from "
+                       "the generator you are given: torch.rand(len(x), generator=generator).")
+    return True, "flips about half of the chosen classes' images, per image, repeatably, and leaves the rest alone."
+
+
 # The rnn chapter ---------------------------------------------------------------------------------
 
 @_exercise("rnn.clip_grad_norm")

@@ -35,7 +35,7 @@ def small_data():
                         full.test_images[:512], full.test_labels[:512])
 
 
-@pytest.mark.parametrize("recipe", ["mlp", "cnn"])
+@pytest.mark.parametrize("recipe", ["mlp", "cnn", "resnet"])
 def test_recipe_learns_on_a_slice(benchmark, small_data, recipe):
     accuracy, seconds = benchmark.RECIPES[recipe](small_data, dnnbook.get_device())
     assert accuracy > 0.6 and seconds > 0  # 2,048 images are enough to beat chance (0.1) by far
@@ -51,7 +51,8 @@ def printed(chapter: str) -> str:
     return _stdout(json.loads((ROOT / "chapters" / chapter).read_text()))
 
 
-@pytest.mark.parametrize("chapter, model", [("mlp.ipynb", "mlp_model"), ("cnn.ipynb", "cnn_model")])
+@pytest.mark.parametrize("chapter, model", [("mlp.ipynb", "mlp_model"), ("cnn.ipynb", "cnn_model"),
+                                            ("resnet.ipynb", "resnet_model")])
 def test_models_are_the_chapters_final_models(benchmark, chapter, model):
     # The chapters print their final model's size; the benchmark must train the same architecture.
     size = sum(p.numel() for p in getattr(benchmark, model)().parameters())
@@ -61,4 +62,4 @@ def test_models_are_the_chapters_final_models(benchmark, chapter, model):
 def test_unknown_recipe_is_refused():
     result = subprocess.run([sys.executable, str(SCRIPT), "mlpp"], capture_output=True, text=True)
     assert result.returncode == 2
-    assert "unknown recipe mlpp; choose from mlp, cnn, quickstart" in result.stderr
+    assert "unknown recipe mlpp; choose from mlp, cnn, resnet, quickstart" in result.stderr

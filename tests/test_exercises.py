@@ -101,6 +101,13 @@ def padding_mask(lengths, S):
     return (torch.arange(S)[None, :] < lengths[:, None])[:, None, None, :]
 
 
+def flip_where(x, y, classes, generator, p=0.5, dim=-1, per_class=True, use_generator=True):
+    draw = torch.rand(len(x), generator=generator if use_generator else None) < p
+    if per_class:
+        draw &= torch.isin(y, torch.tensor(classes))
+    return torch.where(draw[:, None, None, None], x.flip(dim), x)
+
+
 RIGHT = {
     "gpu.conv2d_flops": conv_flops,
     "mlp.log_softmax": lse_log_softmax,
@@ -110,11 +117,17 @@ RIGHT = {
     "autograd.cross_entropy_grad": ce_grad,
     "regularization.fold_batchnorm": fold_batchnorm,
     "cnn.conv1x1": lambda x, w, b: F.conv2d(x, w, b),
+    "resnet.flip_some": lambda x, y, classes, g: flip_where(x, y, classes, g),
     "rnn.clip_grad_norm": clip_by_total_norm,
     "transformer.padding_mask": padding_mask,
 }
 
 WRONG = [  # (exercise, answer, what the feedback must say)
+    ("resnet.flip_some", lambda x, y, c, g: flip_where(x, y, c, g, per_class=False), "label is not in `classes`"),
+    ("resnet.flip_some", lambda x, y, c, g: flip_where(x, y, c, g, dim=-2), "along the width"),
+    ("resnet.flip_some", lambda x, y, c, g: flip_where(x, y, c, g, p=1.0), "a separate draw per image"),
+    ("resnet.flip_some", lambda x, y, c, g: flip_where(x, y, c, g, use_generator=False), "the generator you are given"),
+    ("resnet.flip_some", lambda x, y, c, g: x[:10], "same shape"),
     ("tensors.broadcast_shape", lambda a, b: tuple(max(x, y) for x, y in zip(a, b)), "align the shapes from the right"),
     ("tensors.broadcast_shape", lambda a, b: tuple(torch.broadcast_shapes(a, b)), "raised RuntimeError"),
     ("tensors.broadcast_shape", lambda a, b: (1,), "you returned (1,), expected (3, 4)"),

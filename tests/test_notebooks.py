@@ -98,6 +98,11 @@ def test_summary_and_exercises_with_hidden_checked_solutions(notebook):
         assert ASSERTION.search(source(cell)), "a solution proves itself right"
 
 
+def test_notebooks_are_valid_nbformat(notebook):
+    # A stray key left by an editing script makes Jupyter and Colab warn on opening the file.
+    nbformat.validate(notebook[1])
+
+
 def test_notebooks_stay_lean(notebook):
     path, _ = notebook
     assert path.stat().st_size < 2_000_000
