@@ -7,6 +7,7 @@ PyTorch's own result. It never reveals the solution, only the first case that fa
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -383,6 +384,85 @@ def _clip_grad_norm(answer):
         return False, (f"for gradients of shapes {shapes} (total norm {total:.3g}) and max_norm {max_norm} "
                        f"your result differs from clip_grad_norm_'s. Hint: {hint}")
     return True, "matches torch.nn.utils.clip_grad_norm_, below and above the bound, over several tensors."
+
+
+# The language model chapter ----------------------------------------------------------------------
+
+class _CharGRU(torch.nn.Module):
+    """A small character model with the chapter's interface: ``model(ids, state)`` maps ids (B, T)
+    and a state (or None) to logits (B, T, V) and the final state."""
+
+    def __init__(self, vocab_size: int = 7, hidden_size: int = 8):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab_size, 4)
+        self.recurrent = torch.nn.GRU(4, hidden_size, batch_first=True)
+        self.head = torch.nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, ids: torch.Tensor, state: torch.Tensor | None = None):
+        output, state = self.recurrent(self.embedding(ids), state)  # (B, T, H)
+        return self.head(output), state
+
+
+def _windowed_nats(model, ids: torch.Tensor, block_size: int, *, carry: bool = True, targets_shift: int = 1,
+                   drop_tail: bool = False, mean_of_windows: bool = False) -> float:
+    """The loss in nats per character over ``ids`` read in windows, or a typical wrong version of it."""
+    x, y = ids[:-1], ids[targets_shift:len(ids) - 1 + targets_shift]  # inputs and targets, (N - 1,)
+    sums, counts, state = [], [], None
+    with torch.no_grad():
+        for start in range(0, len(x), block_size):
+            if drop_tail and start + block_size > len(x):
+                break
+            logits, state = model(x[None, start:start + block_size], state if carry else None)  # (1, T, V)
+            sums.append(F.cross_entropy(logits[0], y[start:start + block_size], reduction="sum").item())
+            counts.append(len(x[start:start + block_size]))
+    if not counts:
+        return math.nan
+    if mean_of_windows:
+        return sum(s / c for s, c in zip(sums, counts)) / len(sums)
+    return sum(sums) / sum(counts)
+
+
+@_exercise("language_model.stream_bits")
+def _stream_bits(answer):
+    _callable(answer, "stream_bits(model, ids, block_size)")
+    with torch.random.fork_rng(devices=[]):  # the reader's random numbers stay as they were
+        torch.manual_seed(0)
+        model = _CharGRU().double().eval()
+        with torch.no_grad():
+            model.recurrent.weight_hh_l0.mul_(4.0)  # a state that matters: a cold start shows
+        ids = torch.randint(0, 7, (301,))
+    for n, block_size in ((301, 64), (301, 50), (129, 200), (257, 16)):
+        stream = ids[:n]
+        expected = _windowed_nats(model, stream, block_size) / math.log(2)
+        got = answer(model, stream.clone(), block_size)
+        if isinstance(got, torch.Tensor) and got.numel() == 1:
+            got = got.item()
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            return False, f"return the bits per character as a number, not {type(got).__name__}."
+        if math.isclose(got, expected, rel_tol=1e-6):
+            continue
+        case = f"for a stream of {n} ids in windows of {block_size}"
+        wrong = {
+            "nats": (expected * math.log(2),
+                     "divide the loss in nats by ln 2 to get bits."),
+            "cold": (_windowed_nats(model, stream, block_size, carry=False) / math.log(2),
+                     "every window starts from a zero state; pass the state one window returns into the next."),
+            "shift": (_windowed_nats(model, stream, block_size, targets_shift=0) / math.log(2),
+                      "the target at each position is the next character, ids[t + 1], not ids[t]."),
+            "tail": (_windowed_nats(model, stream, block_size, drop_tail=True) / math.log(2),
+                     "the last, shorter window counts too: every character but the first is predicted once."),
+            "mean": (_windowed_nats(model, stream, block_size, mean_of_windows=True) / math.log(2),
+                     "average over characters, not over windows: sum the losses and divide by the number "
+                     "of characters (the last window is shorter)."),
+        }
+        for value, hint in wrong.values():
+            if math.isclose(got, value, rel_tol=1e-6):
+                return False, f"{case} you returned {got:.6f} bits per character, expected {expected:.6f}. Hint: {hint}"
+        return False, (f"{case} you returned {got:.6f} bits per character, expected {expected:.6f}. Hint: "
+                       "feed window k with the state window k - 1 returned, and average -log2 p(next character) "
+                       "over every character but the first.")
+    return True, ("carries the state across windows and counts every character but the first once, "
+                  "whatever the window length, the last short window included.")
 
 
 # The transformer chapter -------------------------------------------------------------------------

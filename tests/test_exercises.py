@@ -1,5 +1,6 @@
 """Each exercise checker accepts a right answer and turns typical wrong ones into a hint."""
 
+import math
 import re
 from pathlib import Path
 
@@ -97,6 +98,28 @@ def clip_by_total_norm(grads, max_norm):
     return [g * min(1.0, max_norm / (total.item() + 1e-6)) for g in grads]
 
 
+def stream_bits(model, ids, block_size, carry=True, shift=1, drop_tail=False, mean_of_windows=False, nats=False):
+    """Bits per character over one stream read in windows of block_size, the state carried (or a typical mistake)."""
+    x, y = ids[:-1], ids[shift:len(ids) - 1 + shift]
+    sums, counts, state = [], [], None
+    with torch.no_grad():
+        for start in range(0, len(x), block_size):
+            if drop_tail and start + block_size > len(x):
+                break
+            logits, state = model(x[None, start:start + block_size], state if carry else None)
+            sums.append(F.cross_entropy(logits[0], y[start:start + block_size], reduction="sum").item())
+            counts.append(len(x[start:start + block_size]))
+    loss = sum(s / c for s, c in zip(sums, counts)) / len(sums) if mean_of_windows else sum(sums) / sum(counts)
+    return loss if nats else loss / math.log(2)
+
+
+def stream_bits_at_once(model, ids, block_size):
+    """The same figure read in one go: carrying the state makes the windows invisible."""
+    with torch.no_grad():
+        logits, _ = model(ids[None, :-1])
+    return F.cross_entropy(logits[0], ids[1:]).item() / math.log(2)
+
+
 def padding_mask(lengths, S):
     return (torch.arange(S)[None, :] < lengths[:, None])[:, None, None, :]
 
@@ -119,6 +142,7 @@ RIGHT = {
     "cnn.conv1x1": lambda x, w, b: F.conv2d(x, w, b),
     "resnet.flip_some": lambda x, y, classes, g: flip_where(x, y, classes, g),
     "rnn.clip_grad_norm": clip_by_total_norm,
+    "language_model.stream_bits": stream_bits,
     "transformer.padding_mask": padding_mask,
 }
 
@@ -176,6 +200,13 @@ WRONG = [  # (exercise, answer, what the feedback must say)
     ("rnn.clip_grad_norm", lambda grads, m: [g * min(1.0, m / g.norm().item()) for g in grads], "all gradients together"),
     ("rnn.clip_grad_norm", lambda grads, m: [g.clamp(-m, m) for g in grads], "sqrt(sum of all squared entries)"),
     ("rnn.clip_grad_norm", lambda grads, m: grads[0], "return a list of 2 tensors"),
+    ("language_model.stream_bits", lambda m, ids, T: stream_bits(m, ids, T, carry=False), "zero state"),
+    ("language_model.stream_bits", lambda m, ids, T: stream_bits(m, ids, T, shift=0), "ids[t + 1]"),
+    ("language_model.stream_bits", lambda m, ids, T: stream_bits(m, ids, T, drop_tail=True), "the last, shorter window"),
+    ("language_model.stream_bits", lambda m, ids, T: stream_bits(m, ids, T, mean_of_windows=True), "not over windows"),
+    ("language_model.stream_bits", lambda m, ids, T: stream_bits(m, ids, T, nats=True), "divide the loss in nats by ln 2"),
+    ("language_model.stream_bits", lambda m, ids, T: stream_bits(m, ids, T) + 0.01, "feed window k with the state"),
+    ("language_model.stream_bits", lambda m, ids, T: torch.tensor([1.0, 2.0]), "as a number"),
     ("transformer.padding_mask", lambda lengths, S: ~padding_mask(lengths, S), "inverted"),
     ("transformer.padding_mask", lambda lengths, S: padding_mask(lengths, S)[:, 0, 0], "index with [:, None, None, :]"),
     ("transformer.padding_mask", lambda lengths, S: padding_mask(lengths, S).transpose(2, 3), "mask the keys"),
@@ -186,6 +217,18 @@ WRONG = [  # (exercise, answer, what the feedback must say)
     ("gpu.conv2d_flops", conv_flops_ignoring_groups, "each output channel sees only C_in / groups = 4"),
     ("gpu.conv2d_flops", conv_flops_square, "Use each axis's own entry"),
 ]
+
+
+def test_stream_bits_also_accepts_reading_the_stream_at_once_or_a_tensor():
+    # Carried across windows, the state makes the cut invisible: one pass over the stream is right too.
+    assert dnnbook.check("language_model.stream_bits", stream_bits_at_once)
+    assert dnnbook.check("language_model.stream_bits", lambda m, ids, T: torch.tensor(stream_bits(m, ids, T)))
+
+
+def test_the_stream_bits_checker_leaves_the_global_random_state_alone():
+    before = torch.random.get_rng_state()
+    dnnbook.check("language_model.stream_bits", stream_bits)
+    assert torch.equal(torch.random.get_rng_state(), before)
 
 
 def test_every_checker_has_a_right_answer_here():
