@@ -1,6 +1,6 @@
 """The benchmark scripts run their recipes end to end (on a slice of the real data, so they stay quick).
 
-The figures that matter come from running it in full on an idle machine; this only keeps the scripts
+The figures that matter come from running them in full on an idle machine; this only keeps the scripts
 working as dnnbook changes.
 """
 
