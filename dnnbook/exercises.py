@@ -322,25 +322,25 @@ def _conv1x1(answer):
 
 def _mirror_models() -> list[tuple[str, torch.nn.Module, torch.Tensor]]:
     """Small models with images of their own: (what the model is, the model, images (N, C, H, W))."""
-    from torch import nn
     data = torch.Generator().manual_seed(0)
 
-    def filled(model: nn.Module) -> nn.Module:
+    def filled(model: torch.nn.Module) -> torch.nn.Module:
         with torch.no_grad():
             for p in model.parameters():
                 p.copy_(torch.randn(p.shape, generator=data))
         return model
 
-    class Mirrored(nn.Module):  # sees x and its mirror alike: its predictions never change
+    class Mirrored(torch.nn.Module):  # sees x and its mirror alike: its predictions never change
         def __init__(self) -> None:
             super().__init__()
-            self.linear = nn.Linear(6 * 5, 4)
+            self.linear = torch.nn.Linear(6 * 5, 4)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return self.linear((x + x.flip(-1)).flatten(1))
 
-    linear = filled(nn.Sequential(nn.Flatten(), nn.Linear(6 * 5, 4)))
-    normed = filled(nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.Flatten(), nn.Linear(3 * 4 * 3, 4)))
+    linear = filled(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6 * 5, 4)))
+    normed = filled(torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3), torch.nn.Flatten(),
+                                        torch.nn.Linear(3 * 4 * 3, 4)))
     # Its running statistics (mean 0, variance 1) are not those of any batch of these images, so in
     # training mode, which normalizes with each batch's own, it predicts otherwise.
     images = [torch.rand(400, 1, 6, 5, generator=data) for _ in range(3)]
