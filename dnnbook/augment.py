@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 Augment = Callable[[torch.Tensor, torch.Generator | None], torch.Tensor]
+AugmentWithTargets = Callable[[torch.Tensor, torch.Tensor, torch.Generator | None], torch.Tensor]
 
 
 def _check_images(x: torch.Tensor, name: str) -> None:
@@ -50,16 +51,36 @@ def random_shift(x: torch.Tensor, padding: int, generator: torch.Generator | Non
     return padded[batch, channel, rows, cols]                                     # (N, C, H, W)
 
 
-def random_flip(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def random_flip(x: torch.Tensor, generator: torch.Generator | None = None, *,
+                where: torch.Tensor | None = None) -> torch.Tensor:
     """Mirror each image left-right with probability 1/2 (a fresh draw per image).
 
     Args:
         x: images (N, C, H, W).
         generator: where the draws come from (on the CPU).
+        where: optional (N,) bool tensor, True for the images that may be flipped (for instance
+            ``torch.isin(labels, classes)``, the classes that look the same mirrored); the others
+            are never changed. A draw is made for every image either way, so ``where`` all True
+            gives exactly the flips of ``random_flip(x, generator)``.
+    Returns:
+        (N, C, H, W), on the device of ``x``.
     """
     _check_images(x, "random_flip")
     flip = (torch.rand(len(x), generator=generator) < 0.5).to(x.device)          # (N,)
+    if where is not None:
+        flip &= _check_where(where, len(x)).to(x.device)
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
+
+
+def _check_where(where: torch.Tensor, n: int) -> torch.Tensor:
+    if not isinstance(where, torch.Tensor) or where.dtype != torch.bool:
+        what = f"a {where.dtype} tensor" if isinstance(where, torch.Tensor) else type(where).__name__
+        raise TypeError(f"where must be a bool tensor, one entry per image; got {what}. "
+                        "Build it with a comparison, e.g. torch.isin(labels, torch.tensor(classes)).")
+    if where.shape != (n,):
+        raise ValueError(f"where must have shape ({n},), one entry per image of the batch; got "
+                         f"{tuple(where.shape)}")
+    return where
 
 
 class Augmented:
@@ -67,23 +88,39 @@ class Augmented:
 
     One generator for the whole run, so a seeded run draws the same augmentations again. The
     targets (and any further tensors of a batch) pass unchanged. Re-iterable like ``loader``.
+    With ``with_targets=True`` the augmentation is called as ``augment(inputs, targets,
+    generator)``, so that it can depend on the labels (flip only some classes, say); it still
+    returns only the new inputs.
 
     >>> import dnnbook
     >>> loader = dnnbook.TensorLoader(torch.zeros(4, 1, 2, 2), torch.arange(4), batch_size=2)
     >>> batches = Augmented(loader, lambda x, g: x + 1, torch.Generator().manual_seed(0))
     >>> [x.sum().item() for x, _ in batches]
     [8.0, 8.0]
+    >>> by_label = Augmented(loader, lambda x, y, g: x + y[:, None, None, None], with_targets=True)
+    >>> [x.sum().item() for x, _ in by_label]
+    [4.0, 20.0]
     """
 
-    def __init__(self, loader: Iterable[tuple[torch.Tensor, ...]], augment: Augment,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(self, loader: Iterable[tuple[torch.Tensor, ...]], augment: Augment | AugmentWithTargets,
+                 generator: torch.Generator | None = None, *, with_targets: bool = False) -> None:
         if not callable(augment):
-            raise TypeError(f"augment must be a function augment(inputs, generator); got {type(augment).__name__}")
+            signature = "augment(inputs, targets, generator)" if with_targets else "augment(inputs, generator)"
+            raise TypeError(f"augment must be a function {signature}; got {type(augment).__name__}")
+        if not isinstance(with_targets, bool):
+            raise TypeError(f"with_targets is True or False, got {with_targets!r}")
         self.loader, self.augment, self.generator = loader, augment, generator
+        self.with_targets = with_targets
 
     def __len__(self) -> int:
         return len(self.loader)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
         for x, *rest in self.loader:
-            yield (self.augment(x, self.generator), *rest)
+            if not self.with_targets:
+                yield (self.augment(x, self.generator), *rest)  # type: ignore[call-arg]
+                continue
+            if not rest:
+                raise ValueError("with_targets=True needs batches (inputs, targets, ...), but a batch "
+                                 "held the inputs alone; pass with_targets=False")
+            yield (self.augment(x, rest[0], self.generator), *rest)  # type: ignore[call-arg]

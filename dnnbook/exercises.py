@@ -321,37 +321,74 @@ def _conv1x1(answer):
 
 # The resnet chapter ------------------------------------------------------------------------------
 
-@_exercise("resnet.flip_some")
-def _flip_some(answer):
-    _callable(answer, "flip_some(x, y, classes, generator)")
+def _mirror_models() -> list[tuple[str, torch.nn.Module, torch.Tensor]]:
+    """Small models with images of their own: (what the model is, the model, images (N, C, H, W))."""
     data = torch.Generator().manual_seed(0)
-    x = torch.rand(2000, 1, 6, 5, generator=data)           # (N, C, H, W): no image equals its mirror
-    y = torch.randint(0, 10, (2000,), generator=data)        # (N,) labels
-    classes = [0, 3, 7]
-    chosen = torch.isin(y, torch.tensor(classes))            # (N,)
-    got = answer(x, y, classes, torch.Generator().manual_seed(1))
-    if not isinstance(got, torch.Tensor) or got.shape != x.shape:
-        shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
-        return False, f"for images of shape {tuple(x.shape)} you returned {shape}; return the batch, same shape."
-    same = (got == x).flatten(1).all(dim=1)                  # (N,)
-    mirrored = (got == x.flip(-1)).flatten(1).all(dim=1)
-    if not same[~chosen].all():
-        return False, ("you changed images whose label is not in `classes`. Hint: flip only where "
-                       "torch.isin(y, torch.tensor(classes)).")
-    if not (same | mirrored)[chosen].all():
-        hint = ("mirror left-right, along the width (the last dimension)"
-                if (got == x.flip(-2)).flatten(1).all(dim=1)[chosen].any() else
-                "leave each image as it is or mirror it whole, x.flip(-1), nothing else")
-        return False, f"some images of the chosen classes are neither unchanged nor mirrored. Hint: {hint}."
-    share = mirrored[chosen].float().mean().item()
-    if not 0.4 < share < 0.6:
-        return False, (f"you mirrored {share:.0%} of the images of the chosen classes. Hint: each one "
-                       "with probability 1/2, a separate draw per image.")
-    again = answer(x, y, classes, torch.Generator().manual_seed(1))
-    if not torch.equal(again, got):
-        return False, ("two calls with generators seeded alike gave different flips. Hint: draw from "
-                       "the generator you are given: torch.rand(len(x), generator=generator).")
-    return True, "flips about half of the chosen classes' images, per image, repeatably, and leaves the rest alone."
+
+    def filled(model: torch.nn.Module) -> torch.nn.Module:
+        with torch.no_grad():
+            for p in model.parameters():
+                p.copy_(torch.randn(p.shape, generator=data))
+        return model
+
+    class Mirrored(torch.nn.Module):  # sees x and its mirror alike: its predictions never change
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = torch.nn.Linear(6 * 5, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.linear((x + x.flip(-1)).flatten(1))
+
+    linear = filled(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6 * 5, 4)))
+    normed = filled(torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3), torch.nn.Flatten(),
+                                        torch.nn.Linear(3 * 4 * 3, 4)))
+    # Its running statistics (mean 0, variance 1) are not those of any batch of these images, so in
+    # training mode, which normalizes with each batch's own, it predicts otherwise.
+    images = [torch.rand(400, 1, 6, 5, generator=data) for _ in range(3)]
+    return [("a linear model", linear.eval(), images[0]),
+            ("a model with batch norm, handed over in training mode", normed.train(), images[1]),
+            ("a model that sees x and x.flip(-1) alike", filled(Mirrored()).eval(), images[2])]
+
+
+def _agreement(model: torch.nn.Module, images: torch.Tensor, dim: int = -1) -> float:
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        same = model(images).argmax(1) == model(images.flip(dim)).argmax(1)   # (N,)
+    model.train(was_training)
+    return same.float().mean().item()
+
+
+@_exercise("resnet.mirror_agreement")
+def _mirror_agreement(answer):
+    _callable(answer, "mirror_agreement(model, images)")
+    for what, model, images in _mirror_models():
+        expected, before, mode = _agreement(model, images), images.clone(), model.training
+        upside_down = _agreement(model, images, dim=-2)       # before the answer can touch the model
+        got = answer(model, images)
+        if isinstance(got, torch.Tensor) and got.numel() == 1:
+            got = got.item()
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            return False, f"for {what} you returned {type(got).__name__}; return one number, a share."
+        if not torch.equal(images, before):
+            return False, f"for {what} your function changed the images it was given; flip a copy, x.flip(-1)."
+        if abs(got - expected) < 1e-6:
+            if model.training != mode:
+                return False, (f"for {what} your function left the model in "
+                               f"{'training' if model.training else 'eval'} mode; restore the mode it had.")
+            continue
+        if abs(got - expected * len(images)) < 1e-6 and expected > 0:
+            hint = f"return the share of the {len(images)} images (between 0 and 1), not their number."
+        elif abs(got - upside_down) < 1e-6:
+            hint = "mirror left-right, along the width (the last dimension): x.flip(-1)."
+        elif model.training and got != expected:
+            hint = "predict in eval mode (model.eval(), or dnnbook.predict), as the model is evaluated."
+        elif got == 0.0:
+            hint = "compare the predicted classes, scores.argmax(dim=1), not the scores themselves."
+        else:
+            hint = "the share of images whose predicted class is the same for x and x.flip(-1)."
+        return False, f"for {what} you returned {got:.4f}, expected {expected:.4f}. Hint: {hint}"
+    return True, "the share of images whose predicted class survives the mirror, for three models of its own."
 
 
 # The rnn chapter ---------------------------------------------------------------------------------

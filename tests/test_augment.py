@@ -76,3 +76,55 @@ def test_augmented_transforms_inputs_only_and_repeats_with_the_same_seed():
 def test_augmented_refuses_a_non_function():
     with pytest.raises(TypeError, match=r"augment must be a function augment\(inputs, generator\)"):
         dnnbook.Augmented([], "flip")
+
+
+def test_random_flip_where_flips_only_the_allowed_images_with_the_same_draws():
+    x, labels = images(n=64), torch.arange(64) % 10
+    allowed = torch.isin(labels, torch.tensor([0, 1, 3]))                     # (64,)
+    flipped = dnnbook.random_flip(x, torch.Generator().manual_seed(0), where=allowed)
+    mirrored = (torch.rand(64, generator=torch.Generator().manual_seed(0)) < 0.5) & allowed
+    for i in range(64):
+        assert torch.equal(flipped[i], v2.functional.horizontal_flip(x[i]) if mirrored[i] else x[i])
+    assert 4 < int(mirrored.sum()) < int(allowed.sum()) - 4                    # some allowed ones, not all
+    everywhere = dnnbook.random_flip(x, torch.Generator().manual_seed(0), where=torch.ones(64, dtype=torch.bool))
+    assert torch.equal(everywhere, dnnbook.random_flip(x, torch.Generator().manual_seed(0)))
+    assert torch.equal(dnnbook.random_flip(x, where=torch.zeros(64, dtype=torch.bool)), x)
+
+
+@pytest.mark.parametrize("where, error, match", [
+    (torch.ones(64), TypeError, r"where must be a bool tensor.*got a torch.float32 tensor.*torch\.isin"),
+    ([True] * 64, TypeError, r"where must be a bool tensor.*got list"),
+    (torch.ones(63, dtype=torch.bool), ValueError, r"where must have shape \(64,\).*got \(63,\)"),
+    (torch.ones(64, 1, dtype=torch.bool), ValueError, r"shape \(64,\), one entry per image.*got \(64, 1\)"),
+])
+def test_a_bad_where_is_refused_with_the_fix(where, error, match):
+    with pytest.raises(error, match=match):
+        dnnbook.random_flip(images(n=64), where=where)
+
+
+def test_augmented_with_targets_hands_each_batch_its_labels():
+    x, y = images(n=10), torch.arange(10)
+    loader = dnnbook.TensorLoader(x, y, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(0))
+    seen = []
+
+    def flip_odd(inputs, targets, generator):
+        seen.append(targets.clone())
+        return dnnbook.random_flip(inputs, generator, where=targets % 2 == 1)
+
+    batches = list(dnnbook.Augmented(loader, flip_odd, torch.Generator().manual_seed(1), with_targets=True))
+    assert [t.tolist() for t in seen] == [yb.tolist() for _, yb in batches]   # the batch's own labels
+    xs, ys = torch.cat([xb for xb, _ in batches]), torch.cat([yb for _, yb in batches])
+    originals = x[ys]                                                        # (10, 1, 6, 5), in the loader's order
+    unchanged = (xs == originals).flatten(1).all(dim=1)
+    mirrored = (xs == originals.flip(-1)).flatten(1).all(dim=1)
+    assert unchanged[ys % 2 == 0].all() and (unchanged | mirrored).all() and mirrored.any()
+
+
+def test_augmented_with_targets_refuses_batches_without_targets():
+    loader = [(images(n=4),)]
+    with pytest.raises(ValueError, match=r"with_targets=True needs batches \(inputs, targets, \.\.\.\)"):
+        list(dnnbook.Augmented(loader, lambda x, y, g: x, with_targets=True))
+    with pytest.raises(TypeError, match=r"augment\(inputs, targets, generator\)"):
+        dnnbook.Augmented(loader, None, with_targets=True)
+    with pytest.raises(TypeError, match="with_targets is True or False"):
+        dnnbook.Augmented(loader, lambda x, g: x, with_targets="yes")

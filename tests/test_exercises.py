@@ -124,11 +124,21 @@ def padding_mask(lengths, S):
     return (torch.arange(S)[None, :] < lengths[:, None])[:, None, None, :]
 
 
-def flip_where(x, y, classes, generator, p=0.5, dim=-1, per_class=True, use_generator=True):
-    draw = torch.rand(len(x), generator=generator if use_generator else None) < p
-    if per_class:
-        draw &= torch.isin(y, torch.tensor(classes))
-    return torch.where(draw[:, None, None, None], x.flip(dim), x)
+def mirror_agreement(model, images, dim=-1, share=True, eval_mode=True, restore=True, by_scores=False):
+    was_training = model.training
+    if eval_mode:
+        model.eval()
+    with torch.no_grad():
+        a, b = model(images), model(images.flip(dim))
+    if restore:
+        model.train(was_training)
+    same = (a == b).all(dim=1) if by_scores else a.argmax(1) == b.argmax(1)   # (N,)
+    return same.float().mean().item() if share else int(same.sum())
+
+
+def mirror_in_place(model, images):
+    images.copy_(images.flip(-1))
+    return 1.0
 
 
 RIGHT = {
@@ -140,18 +150,21 @@ RIGHT = {
     "autograd.cross_entropy_grad": ce_grad,
     "regularization.fold_batchnorm": fold_batchnorm,
     "cnn.conv1x1": lambda x, w, b: F.conv2d(x, w, b),
-    "resnet.flip_some": lambda x, y, classes, g: flip_where(x, y, classes, g),
+    "resnet.mirror_agreement": mirror_agreement,
     "rnn.clip_grad_norm": clip_by_total_norm,
     "language_model.stream_bits": stream_bits,
     "transformer.padding_mask": padding_mask,
 }
 
 WRONG = [  # (exercise, answer, what the feedback must say)
-    ("resnet.flip_some", lambda x, y, c, g: flip_where(x, y, c, g, per_class=False), "label is not in `classes`"),
-    ("resnet.flip_some", lambda x, y, c, g: flip_where(x, y, c, g, dim=-2), "along the width"),
-    ("resnet.flip_some", lambda x, y, c, g: flip_where(x, y, c, g, p=1.0), "a separate draw per image"),
-    ("resnet.flip_some", lambda x, y, c, g: flip_where(x, y, c, g, use_generator=False), "the generator you are given"),
-    ("resnet.flip_some", lambda x, y, c, g: x[:10], "same shape"),
+    ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, dim=-2), "along the width"),
+    ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, share=False), "not their number"),
+    ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, eval_mode=False), "predict in eval mode"),
+    ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, restore=False), "restore the mode it had"),
+    ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, by_scores=True), "not the scores themselves"),
+    ("resnet.mirror_agreement", mirror_in_place, "changed the images it was given"),
+    ("resnet.mirror_agreement", lambda m, x: torch.ones(3), "return one number"),
+    ("resnet.mirror_agreement", "agreement", "a function"),
     ("tensors.broadcast_shape", lambda a, b: tuple(max(x, y) for x, y in zip(a, b)), "align the shapes from the right"),
     ("tensors.broadcast_shape", lambda a, b: tuple(torch.broadcast_shapes(a, b)), "raised RuntimeError"),
     ("tensors.broadcast_shape", lambda a, b: (1,), "you returned (1,), expected (3, 4)"),
