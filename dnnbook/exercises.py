@@ -365,6 +365,7 @@ def _mirror_agreement(answer):
     for what, model, images in _mirror_models():
         expected, before, mode = _agreement(model, images), images.clone(), model.training
         upside_down = _agreement(model, images, dim=-2)       # before the answer can touch the model
+        channels_flipped = _agreement(model, images, dim=1)   # torch.fliplr's dimension: 1.0 for one channel
         got = answer(model, images)
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = got.item()
@@ -381,6 +382,9 @@ def _mirror_agreement(answer):
             hint = f"return the share of the {len(images)} images (between 0 and 1), not their number."
         elif abs(got - upside_down) < 1e-6:
             hint = "mirror left-right, along the width (the last dimension): x.flip(-1)."
+        elif abs(got - channels_flipped) < 1e-6:
+            hint = ("torch.fliplr flips dimension 1, which in (N, C, H, W) is the channels: mirror "
+                    "the width, the last dimension, with x.flip(-1).")
         elif model.training and got != expected:
             hint = "predict in eval mode (model.eval(), or dnnbook.predict), as the model is evaluated."
         elif got == 0.0:

@@ -136,6 +136,15 @@ def mirror_agreement(model, images, dim=-1, share=True, eval_mode=True, restore=
     return same.float().mean().item() if share else int(same.sum())
 
 
+def mirror_agreement_fliplr(model, images):
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        same = model(images).argmax(1) == model(torch.fliplr(images)).argmax(1)   # fliplr: dim 1
+    model.train(was_training)
+    return same.float().mean().item()
+
+
 def mirror_in_place(model, images):
     images.copy_(images.flip(-1))
     return 1.0
@@ -158,6 +167,8 @@ RIGHT = {
 
 WRONG = [  # (exercise, answer, what the feedback must say)
     ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, dim=-2), "along the width"),
+    ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, dim=1), "torch.fliplr flips dimension 1"),
+    ("resnet.mirror_agreement", lambda m, x: mirror_agreement_fliplr(m, x), "torch.fliplr flips dimension 1"),
     ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, share=False), "not their number"),
     ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, eval_mode=False), "predict in eval mode"),
     ("resnet.mirror_agreement", lambda m, x: mirror_agreement(m, x, restore=False), "restore the mode it had"),
